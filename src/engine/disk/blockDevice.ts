@@ -17,6 +17,11 @@ export interface BlockDevice {
   flush(): void;
   /** Marks a range as unused: it reads as zeros afterwards and may free space. */
   discard(position: number, length: number): void;
+  /**
+   * The byte ranges that may hold data (sorted, non-overlapping, block aligned);
+   * everything outside reads as zeros. Lets export and copy skip the sparse parts.
+   */
+  allocatedRanges(): Array<{ position: number; length: number }>;
 }
 
 export class DeviceRangeError extends RangeError {}
@@ -77,6 +82,13 @@ export class MemoryBlockDevice implements BlockDevice {
   discard(position: number, length: number): void {
     checkRange(this, length, position);
     this.write(new Uint8Array(length), 0, length, position);
+  }
+
+  allocatedRanges(): Array<{ position: number; length: number }> {
+    const size = MemoryBlockDevice.chunkSize;
+    return [...this.chunks.keys()]
+      .sort((a, b) => a - b)
+      .map((index) => ({ position: index * size, length: Math.min(size, this.capacity - index * size) }));
   }
 
   /** Bytes of memory held (for benchmarks). */
