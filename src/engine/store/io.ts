@@ -1,0 +1,236 @@
+/**
+ * Every file mutation the store and the disks make goes through an `Io`, so tests can
+ * simulate a crash at any write boundary (FaultIo) or a full disk (ENOSPC).
+ * Synchronous on purpose: block devices are synchronous, and commits must not interleave.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface Io {
+  // reads (never write boundaries)
+  readFile(file: string): Buffer;
+  exists(file: string): boolean;
+  size(file: string): number;
+  readdir(dir: string): string[];
+  isDirectory(file: string): boolean;
+  openRead(file: string): number;
+  pread(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  close(fd: number): void;
+  // mutations (each call is one write boundary)
+  writeFile(file: string, data: Uint8Array): void;
+  pwrite(file: string, position: number, data: Uint8Array | readonly Uint8Array[]): void;
+  fsync(file: string): void;
+  fsyncDir(dir: string): void;
+  truncate(file: string, length: number): void;
+  rename(from: string, to: string): void;
+  unlink(file: string): void;
+  rmdir(dir: string): void;
+  mkdir(dir: string): void;
+  /** Creates file exclusively (EEXIST when present); used by the lock. */
+  createExclusive(file: string, data: Uint8Array): void;
+}
+
+export class NodeIo implements Io {
+  readFile(file: string): Buffer {
+    return fs.readFileSync(file);
+  }
+  exists(file: string): boolean {
+    return fs.existsSync(file);
+  }
+  size(file: string): number {
+    return fs.statSync(file).size;
+  }
+  readdir(dir: string): string[] {
+    return fs.readdirSync(dir);
+  }
+  isDirectory(file: string): boolean {
+    try {
+      return fs.statSync(file).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+  openRead(file: string): number {
+    return fs.openSync(file, 'r');
+  }
+  pread(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    return fs.readSync(fd, buffer, offset, length, position);
+  }
+  close(fd: number): void {
+    fs.closeSync(fd);
+  }
+  writeFile(file: string, data: Uint8Array): void {
+    fs.writeFileSync(file, data);
+  }
+  pwrite(file: string, position: number, data: Uint8Array | readonly Uint8Array[]): void {
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    try {
+      if (data instanceof Uint8Array) {
+        let done = 0;
+        while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+      } else {
+        let at = position;
+        for (let first = 0; first < data.length; first += 512) {
+          const batch = data.slice(first, first + 512);
+          const total = batch.reduce((sum, part) => sum + part.length, 0);
+          const written = fs.writevSync(fd, batch as Uint8Array[], at);
+          if (written !== total) {
+            // short write: finish the rest in one piece
+            const rest = Buffer.concat(batch).subarray(written);
+            let done = 0;
+            while (done < rest.length) done += fs.writeSync(fd, rest, done, rest.length - done, at + written + done);
+          }
+          at += total;
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fsync(file: string): void {
+    const fd = fs.openSync(file, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fsyncDir(dir: string): void {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  truncate(file: string, length: number): void {
+    fs.truncateSync(file, length);
+  }
+  rename(from: string, to: string): void {
+    fs.renameSync(from, to);
+  }
+  unlink(file: string): void {
+    fs.unlinkSync(file);
+  }
+  rmdir(dir: string): void {
+    fs.rmdirSync(dir);
+  }
+  mkdir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  createExclusive(file: string, data: Uint8Array): void {
+    const fd = fs.openSync(file, 'wx', 0o644);
+    try {
+      fs.writeSync(fd, data);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** Thrown by FaultIo at its crash point: the "process" is dead from then on. */
+export class SimulatedCrash extends Error {
+  constructor(readonly boundary: number) {
+    super(`simulated crash at write boundary ${boundary}`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/**
+ * Test double: counts write boundaries; at `crashAt` throws SimulatedCrash and refuses
+ * every later mutation (a dead process writes nothing more). `enospc` makes writes that
+ * match fail with ENOSPC, as a full disk does.
+ */
+export class FaultIo implements Io {
+  boundaries = 0;
+  crashAt = Infinity;
+  dead = false;
+  enospc: ((file: string) => boolean) | undefined;
+  constructor(private readonly inner: Io = new NodeIo()) {}
+
+  private boundary(file: string, grows: boolean): void {
+    if (this.dead) throw new SimulatedCrash(this.boundaries);
+    this.boundaries++;
+    if (this.boundaries >= this.crashAt) {
+      this.dead = true;
+      throw new SimulatedCrash(this.boundaries);
+    }
+    if (grows && this.enospc?.(file)) {
+      const error = new Error(`ENOSPC: no space left on device, write '${file}'`) as NodeJS.ErrnoException;
+      error.code = 'ENOSPC';
+      throw error;
+    }
+  }
+  readFile(file: string): Buffer {
+    return this.inner.readFile(file);
+  }
+  exists(file: string): boolean {
+    return this.inner.exists(file);
+  }
+  size(file: string): number {
+    return this.inner.size(file);
+  }
+  readdir(dir: string): string[] {
+    return this.inner.readdir(dir);
+  }
+  isDirectory(file: string): boolean {
+    return this.inner.isDirectory(file);
+  }
+  openRead(file: string): number {
+    return this.inner.openRead(file);
+  }
+  pread(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    return this.inner.pread(fd, buffer, offset, length, position);
+  }
+  close(fd: number): void {
+    this.inner.close(fd);
+  }
+  writeFile(file: string, data: Uint8Array): void {
+    this.boundary(file, true);
+    this.inner.writeFile(file, data);
+  }
+  pwrite(file: string, position: number, data: Uint8Array | readonly Uint8Array[]): void {
+    this.boundary(file, true);
+    this.inner.pwrite(file, position, data);
+  }
+  fsync(file: string): void {
+    this.boundary(file, false);
+    this.inner.fsync(file);
+  }
+  fsyncDir(dir: string): void {
+    this.boundary(dir, false);
+    this.inner.fsyncDir(dir);
+  }
+  truncate(file: string, length: number): void {
+    this.boundary(file, false);
+    this.inner.truncate(file, length);
+  }
+  rename(from: string, to: string): void {
+    this.boundary(to, false);
+    this.inner.rename(from, to);
+  }
+  unlink(file: string): void {
+    this.boundary(file, false);
+    this.inner.unlink(file);
+  }
+  rmdir(dir: string): void {
+    this.boundary(dir, false);
+    this.inner.rmdir(dir);
+  }
+  mkdir(dir: string): void {
+    this.boundary(dir, true);
+    this.inner.mkdir(dir);
+  }
+  createExclusive(file: string, data: Uint8Array): void {
+    this.boundary(file, true);
+    this.inner.createExclusive(file, data);
+  }
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export function parentDir(file: string): string {
+  return path.dirname(file);
+}
