@@ -294,6 +294,31 @@ export class GuestFs {
     }
   }
 
+  /** Up to `length` bytes of a file from `position` (fewer at the end of the file). */
+  readRange(path: string, position: number, length: number): Promise<Buffer> {
+    const p = normalizeGuestPath(path);
+    return this.exclusive(async (fs) => {
+      let fd: number;
+      try {
+        fd = await this.openFd(fs, p, O_RDONLY | O_NOATIME | O_NOFOLLOW, 0);
+      } catch (error) {
+        throw await this.translate(fs, error, p);
+      }
+      try {
+        const out = Buffer.alloc(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await fs.promises.read(fd, out, done, Math.min(IO_CHUNK, length - done), position + done);
+          if (bytesRead <= 0) break;
+          done += bytesRead;
+        }
+        return out.subarray(0, done);
+      } finally {
+        await fs.promises.close(fd);
+      }
+    });
+  }
+
   /**
    * Creates or replaces a file with `data`. With createParents, missing parent folders
    * are made first (mkdir -p). A write that does not fit fails with a clear message and
