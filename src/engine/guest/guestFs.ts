@@ -246,13 +246,13 @@ export class GuestFs {
   }
 
   /** Metadata of one path (symbolic links are not followed). */
-  stat(path: string): Promise<GuestStat> {
+  async stat(path: string): Promise<GuestStat> {
     const p = normalizeGuestPath(path);
     return this.exclusive((fs) => this.statOrThrow(fs, p));
   }
 
   /** Like stat, but undefined when the path does not exist. */
-  tryStat(path: string): Promise<GuestStat | undefined> {
+  async tryStat(path: string): Promise<GuestStat | undefined> {
     const p = normalizeGuestPath(path);
     return this.exclusive((fs) => this.lstatRaw(fs, p));
   }
@@ -262,7 +262,7 @@ export class GuestFs {
   }
 
   /** The whole content of a file. */
-  readFile(path: string): Promise<Buffer> {
+  async readFile(path: string): Promise<Buffer> {
     const p = normalizeGuestPath(path);
     return this.exclusive((fs) => this.readFileIn(fs, p));
   }
@@ -295,7 +295,7 @@ export class GuestFs {
   }
 
   /** Up to `length` bytes of a file from `position` (fewer at the end of the file). */
-  readRange(path: string, position: number, length: number): Promise<Buffer> {
+  async readRange(path: string, position: number, length: number): Promise<Buffer> {
     const p = normalizeGuestPath(path);
     return this.exclusive(async (fs) => {
       let fd: number;
@@ -324,7 +324,7 @@ export class GuestFs {
    * are made first (mkdir -p). A write that does not fit fails with a clear message and
    * leaves no partial new file behind.
    */
-  writeFile(path: string, data: Uint8Array | string, options: { createParents?: boolean } = {}): Promise<void> {
+  async writeFile(path: string, data: Uint8Array | string, options: { createParents?: boolean } = {}): Promise<void> {
     const p = normalizeGuestPath(path);
     this.assertWritable();
     const bytes = asBuffer(data);
@@ -377,7 +377,7 @@ export class GuestFs {
   }
 
   /** Creates a folder; with parents (mkdir -p) missing parents are created and an existing folder is fine. */
-  mkdir(path: string, options: { parents?: boolean } = {}): Promise<void> {
+  async mkdir(path: string, options: { parents?: boolean } = {}): Promise<void> {
     const p = normalizeGuestPath(path);
     this.assertWritable();
     return this.exclusive((fs) => this.mkdirIn(fs, p, options.parents ?? false));
@@ -410,7 +410,7 @@ export class GuestFs {
   }
 
   /** Removes a file or an empty folder; with recursive, a folder and everything in it. */
-  remove(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+  async remove(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     const p = normalizeGuestPath(path);
     this.assertWritable();
     if (p === '/') throw new GuestError('GuestPathInvalid', `The root folder of ${this.label} cannot be removed.`, p);
@@ -438,7 +438,7 @@ export class GuestFs {
   }
 
   /** Moves a file or folder. An existing target is refused unless overwrite is set (and then must be a file). */
-  rename(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  async rename(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<void> {
     const a = normalizeGuestPath(from);
     const b = normalizeGuestPath(to);
     this.assertWritable();
@@ -468,7 +468,7 @@ export class GuestFs {
   }
 
   /** The entries of a folder, sorted by name. */
-  list(path: string): Promise<GuestEntry[]> {
+  async list(path: string): Promise<GuestEntry[]> {
     const p = normalizeGuestPath(path);
     return this.exclusive(async (fs) => {
       const stat = await this.statOrThrow(fs, p);
@@ -496,7 +496,7 @@ export class GuestFs {
    * Every path under `root` (root itself excluded) with its metadata, parents before
    * children, sorted by path; `skip` prunes a path and everything under it.
    */
-  walk(root = '/', skip?: (path: string) => boolean): Promise<GuestStat[]> {
+  async walk(root = '/', skip?: (path: string) => boolean): Promise<GuestStat[]> {
     const r = normalizeGuestPath(root);
     return this.exclusive(async (fs) => {
       const out: GuestStat[] = [];
