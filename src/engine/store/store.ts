@@ -89,6 +89,7 @@ export class Transaction {
   readonly prewrites: Prewrite[] = [];
   readonly newFiles: Array<{ path: string; tmp: string; data: Uint8Array }> = [];
   readonly syncFirst = new Set<string>();
+  private readonly before: Array<() => void> = [];
   private readonly committed: Array<() => void> = [];
   private readonly aborted: Array<() => void> = [];
 
@@ -152,6 +153,16 @@ export class Transaction {
   /** relPath was written outside the transaction (e.g. spilled disk blocks): fsync it before the commit point. */
   syncBeforeCommit(relPath: string): void {
     this.syncFirst.add(normalize(relPath));
+  }
+
+  /** Runs once build() has returned, before anything is written (last-minute ops such as trimming). */
+  beforeCommit(callback: () => void): void {
+    this.before.push(callback);
+  }
+
+  /** @internal */
+  runBefore(): void {
+    for (let index = 0; index < this.before.length; index++) this.before[index]();
   }
 
   onCommitted(callback: () => void): void {
@@ -460,6 +471,7 @@ export class Store {
     const tx = new Transaction(this, this.readSequence() + 1);
     try {
       build(tx);
+      tx.runBefore();
     } catch (error) {
       tx.runAborted();
       throw error;
