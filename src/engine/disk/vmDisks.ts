@@ -631,8 +631,11 @@ export class VmDisks {
   private addChild(tx: Transaction, parent: DiskNode): DiskNode {
     const match = DISK_NAME.exec(parent.name);
     const base = match ? match[1] : 'disk0';
+    let name = '';
+    do name = `${base}_${this.newGuid().toUpperCase()}.avhdx`;
+    while (this.nodes.has(name) || this.damaged.has(name));
     const child: DiskNode = {
-      name: `${base}_${this.newGuid().toUpperCase()}.avhdx`,
+      name,
       parent: parent.name,
       frozen: false,
       capacity: parent.capacity,

@@ -16,8 +16,8 @@ export function cleanup(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-export function counterGuid(): () => string {
-  let next = 0;
+export function counterGuid(start = 0): () => string {
+  let next = start;
   return () => `00000000-0000-0000-0000-${(next++).toString(16).padStart(12, '0')}`;
 }
 

@@ -1,0 +1,144 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FaultIo, SimulatedCrash } from '../../../src/engine/store/io';
+import { Store } from '../../../src/engine/store/store';
+import { BLOCK_SIZE, VmDisks } from '../../../src/engine/disk/vmDisks';
+import { cleanup, counterGuid, fill, newLab, scratch, snapshot, VM } from './helpers';
+
+/**
+ * R28: for each operation, die at every write boundary (FaultIo throws and refuses every later
+ * write, as a killed process would), reopen with recovery, and require exactly the before or
+ * the after state, with verify() clean.
+ */
+describe('crash safety at every write boundary (R28, R29)', () => {
+  let template: string;
+  let bigNowTemplate: string;
+  let nowFile: string;
+  const options = { spillThresholdBytes: 8 * BLOCK_SIZE };
+
+  before(async () => {
+    // a base with data, checkpoint A (disk0.vhdx frozen), Now with data over part of it
+    template = scratch('clab-crash-');
+    const { store, disks } = await newLab(template, 1024 ** 3, { newGuid: counterGuid() });
+    const device = disks.device('disk0.vhdx', 'rw');
+    device.write(fill(1, 16 * BLOCK_SIZE), 0, 16 * BLOCK_SIZE, 0);
+    store.commit((tx) => {
+      nowFile = disks.freeze(tx, 'disk0.vhdx');
+    });
+    device.write(fill(2, 4 * BLOCK_SIZE), 0, 4 * BLOCK_SIZE, 2 * BLOCK_SIZE);
+    store.commit((tx) => disks.commitWrites(tx));
+    disks.close();
+    // the same, with Now holding more blocks than its parent (the merge folds the parent into Now's file, renamed)
+    bigNowTemplate = scratch('clab-crash-');
+    fs.cpSync(template, bigNowTemplate, { recursive: true });
+    const big = await Store.open(bigNowTemplate);
+    const bigDisks = VmDisks.load(big, VM);
+    bigDisks.device(nowFile, 'rw').write(fill(3, 24 * BLOCK_SIZE), 0, 24 * BLOCK_SIZE, 20 * BLOCK_SIZE);
+    big.commit((tx) => bigDisks.commitWrites(tx));
+    bigDisks.close();
+  });
+  after(() => {
+    cleanup(template);
+    cleanup(bigNowTemplate);
+  });
+
+  type Operation = (store: Store, disks: VmDisks) => void;
+
+  async function crashEverywhere(name: string, operation: Operation, from = template): Promise<number> {
+    const open = async (dir: string, io?: FaultIo): Promise<{ store: Store; disks: VmDisks }> => {
+      const store = await Store.open(dir, { io, lockTimeoutMs: 1000 });
+      return { store, disks: VmDisks.load(store, VM, { ...options, newGuid: counterGuid(0x100) }) };
+    };
+    // before / after
+    const reference = scratch('clab-crash-ref-');
+    fs.cpSync(from, reference, { recursive: true });
+    const first = await open(reference);
+    const before = snapshot(first.disks);
+    await first.store.withLock(() => operation(first.store, first.disks));
+    const after = snapshot(first.disks);
+    assert.equal(snapshot((await open(reference)).disks), after, 'the after state survives a reopen');
+    assert.notEqual(after, before, `${name} changes something`);
+    cleanup(reference);
+
+    let tried = 0;
+    const outcomes = { before: 0, after: 0 };
+    for (let boundary = 1; ; boundary++) {
+      const dir = scratch('clab-crash-run-');
+      try {
+        fs.cpSync(from, dir, { recursive: true });
+        const io = new FaultIo();
+        const { store, disks } = await open(dir, io);
+        io.crashAt = io.boundaries + boundary;
+        let crashed = false;
+        try {
+          await store.withLock(() => operation(store, disks));
+        } catch (error) {
+          if (!(error instanceof SimulatedCrash)) throw error;
+          crashed = true;
+        }
+        if (!crashed) break; // the operation completed before this boundary: all points tried
+        tried++;
+        // the next process: recovery under the lock, then the state must be before or after
+        const reopened = await open(dir);
+        const state = snapshot(reopened.disks);
+        assert.ok(state === before || state === after, `${name}: crash at write boundary ${boundary} left a mixed state`);
+        outcomes[state === before ? 'before' : 'after']++;
+        assert.deepEqual(reopened.store.verify(), [], `${name}: crash at boundary ${boundary}`);
+        // and the store still works: the operation can be done again
+        await reopened.store.withLock(() => operation(reopened.store, reopened.disks));
+        assert.deepEqual(reopened.store.verify(), []);
+        // nothing orphaned: no temporaries, a pool no larger than what is referenced (plus the tail of one spill)
+        const files = fs.readdirSync(path.join(dir, 'Virtual Hard Disks', VM));
+        assert.ok(!files.some((file) => file.includes('tmp')), files.join());
+      } finally {
+        cleanup(dir);
+      }
+    }
+    console.log(`      ${name}: ${tried} crash points tried (${outcomes.before} recovered to before, ${outcomes.after} to after)`);
+    assert.ok(tried >= 5);
+    assert.ok(outcomes.before > 0 && outcomes.after > 0);
+    return tried;
+  }
+
+  let total = 0;
+  it('checkpoint (freeze)', async () => {
+    total += await crashEverywhere('checkpoint', (store, disks) => {
+      const now = disks.list().find((d) => !d.frozen)!.file;
+      disks.device(now, 'rw').write(fill(5, 100), 0, 100, 7);
+      store.commit((tx) => disks.freeze(tx, now));
+    });
+  });
+
+  it('merge (delete checkpoint A: collapse merges Now into disk0.vhdx)', async () => {
+    total += await crashEverywhere('merge', (store, disks) => {
+      const now = disks.list().find((d) => !d.frozen)!.file;
+      store.commit((tx) => disks.collapse(tx, new Set([now])));
+    });
+  });
+
+  it('merge into the smaller parent (Now\'s map takes the parent\'s name)', async () => {
+    total += await crashEverywhere(
+      'merge (rename)',
+      (store, disks) => {
+        const now = disks.list().find((d) => !d.frozen)!.file;
+        store.commit((tx) => disks.collapse(tx, new Set([now])));
+      },
+      bigNowTemplate,
+    );
+  });
+
+  it('guest write (spilled and buffered blocks, commitWrites)', async () => {
+    total += await crashEverywhere('guest write', (store, disks) => {
+      const now = disks.list().find((d) => !d.frozen)!.file;
+      const device = disks.device(now, 'rw');
+      device.write(fill(7, 12 * BLOCK_SIZE), 0, 12 * BLOCK_SIZE, 10 * BLOCK_SIZE); // spills
+      device.write(fill(8, 3000), 0, 3000, 100);
+      device.discard(15 * BLOCK_SIZE, BLOCK_SIZE);
+      store.commit((tx) => disks.commitWrites(tx));
+    });
+  });
+
+  after(() => console.log(`      crash points tried in all: ${total}`));
+  void nowFile;
+});
