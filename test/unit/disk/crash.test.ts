@@ -14,7 +14,7 @@ import { cleanup, counterGuid, fill, newLab, scratch, snapshot, VM } from './hel
 describe('crash safety at every write boundary (R28, R29)', () => {
   let template: string;
   let bigNowTemplate: string;
-  let nowFile: string;
+  let nowFile = "";
   const options = { spillThresholdBytes: 8 * BLOCK_SIZE };
 
   before(async () => {

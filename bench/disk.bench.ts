@@ -1,0 +1,267 @@
+/**
+ * Disk store benchmarks (issue 3): one line per figure, measured side by side in one run.
+ *   npx tsx bench/disk.bench.ts        (npm run bench calls main())
+ * BENCH_QUICK=1 shrinks the big sizes for a smoke run.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NodeIo } from '../src/engine/store/io';
+import { Store } from '../src/engine/store/store';
+import { BLOCK_SIZE, VmDisks } from '../src/engine/disk/vmDisks';
+import type { BlockDevice } from '../src/engine/disk/blockDevice';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const VM = 'bench-vm';
+const quick = process.env.BENCH_QUICK === '1';
+const BIG = quick ? 128 * MiB : GiB;
+const SEQ = quick ? 64 * MiB : 256 * MiB;
+
+/** Counts data bytes written into block pools (to show that merges copy none). */
+class CountingIo extends NodeIo {
+  poolBytes = 0;
+  override pwrite(file: string, position: number, data: Uint8Array | readonly Uint8Array[]): void {
+    if (file.endsWith('blocks.pool')) this.poolBytes += data instanceof Uint8Array ? data.length : data.reduce((sum, part) => sum + part.length, 0);
+    super.pwrite(file, position, data);
+  }
+  override writeFile(file: string, data: Uint8Array): void {
+    if (file.endsWith('blocks.pool')) this.poolBytes += data.length;
+    super.writeFile(file, data);
+  }
+}
+
+interface Lab {
+  dir: string;
+  store: Store;
+  disks: VmDisks;
+  io: CountingIo;
+}
+
+async function newLab(): Promise<Lab> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clab-bench-'));
+  const io = new CountingIo();
+  const store = await Store.open(dir, { io });
+  let disks!: VmDisks;
+  store.commit((tx) => {
+    disks = VmDisks.create(store, tx, VM, 64 * GiB);
+  });
+  return { dir, store, disks, io };
+}
+
+function dispose(lab: Lab): void {
+  lab.disks.close();
+  fs.rmSync(lab.dir, { recursive: true, force: true });
+}
+
+function nowOf(disks: VmDisks): string {
+  return disks.list().find((d) => !d.frozen)!.file;
+}
+
+let seed = 12345;
+function random(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+}
+
+function chunk(size: number, tag: number): Buffer {
+  const data = Buffer.allocUnsafe(size);
+  for (let at = 0; at < size; at += 8) data.writeDoubleLE(tag * 1e6 + at + random(), at);
+  return data;
+}
+
+/** Writes `bytes` sequentially from `start` in 1 MiB requests and commits. */
+function writeSequential(lab: Lab, device: BlockDevice, bytes: number, start = 0): void {
+  const data = chunk(MiB, 1);
+  for (let at = 0; at < bytes; at += MiB) {
+    data.writeUInt32LE(at / MiB, 0);
+    device.write(data, 0, MiB, start + at);
+  }
+  lab.store.commit((tx) => lab.disks.commitWrites(tx));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+const now = (): number => performance.now();
+
+function line(text: string): void {
+  console.log(text);
+}
+
+async function checkpointLatency(): Promise<void> {
+  const result: Record<string, number> = {};
+  for (const size of [16 * MiB, BIG]) {
+    const lab = await newLab();
+    writeSequential(lab, lab.disks.device('disk0.vhdx', 'rw'), size);
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const file = nowOf(lab.disks);
+      lab.disks.device(file, 'rw').write(chunk(BLOCK_SIZE, i), 0, BLOCK_SIZE, Math.floor(random() * (size / BLOCK_SIZE)) * BLOCK_SIZE);
+      const t0 = now();
+      lab.store.commit((tx) => lab.disks.freeze(tx, file));
+      times.push(now() - t0);
+    }
+    result[mib(size)] = median(times);
+    dispose(lab);
+  }
+  const [small, big] = Object.values(result);
+  line(`checkpoint latency (freeze+commit after a 4 KiB write, median of 20): 16 MiB chain ${ms(small)}, ${mib(BIG)} chain ${ms(big)}, ratio ${(big / small).toFixed(2)} (target <= 1.5)`);
+}
+
+async function mergeLatency(): Promise<void> {
+  const result: Array<{ size: number; time: number; copied: number }> = [];
+  for (const size of [16 * MiB, BIG]) {
+    const times: number[] = [];
+    let copied = 0;
+    for (let run = 0; run < 5; run++) {
+      const lab = await newLab();
+      const device = lab.disks.device('disk0.vhdx', 'rw');
+      writeSequential(lab, device, 4 * MiB); // base data (root checkpoint A)
+      lab.store.commit((tx) => lab.disks.freeze(tx, 'disk0.vhdx'));
+      const changed = nowOf(lab.disks);
+      writeSequential(lab, device, size, 0); // the checkpoint's differencing disk: `size` of changed blocks
+      lab.store.commit((tx) => lab.disks.freeze(tx, changed)); // checkpoint B -> changed
+      device.write(chunk(BLOCK_SIZE, 9), 0, BLOCK_SIZE, 0);
+      lab.store.commit((tx) => lab.disks.commitWrites(tx));
+      const before = lab.io.poolBytes;
+      const t0 = now();
+      // delete checkpoint B: its disk merges with its one child (Now)
+      lab.store.commit((tx) => lab.disks.collapse(tx, new Set(['disk0.vhdx', nowOf(lab.disks)])));
+      times.push(now() - t0);
+      copied += lab.io.poolBytes - before + lab.disks.copiedDataBytes;
+      dispose(lab);
+    }
+    result.push({ size, time: median(times), copied });
+  }
+  const [small, big] = result;
+  line(
+    `merge latency (delete a checkpoint whose disk holds N changed, median of 5): 16 MiB ${ms(small.time)}, ${mib(BIG)} ${ms(big.time)}, ratio ${(big.time / small.time).toFixed(2)} (target <= 1.5); data bytes copied: ${small.copied} and ${big.copied} (target 0)`,
+  );
+}
+
+async function readThroughput(): Promise<void> {
+  const dataBytes = 64 * MiB;
+  const flat = await newLab();
+  writeSequential(flat, flat.disks.device('disk0.vhdx', 'rw'), dataBytes);
+  const deep = await newLab();
+  writeSequential(deep, deep.disks.device('disk0.vhdx', 'rw'), dataBytes);
+  for (let depth = 0; depth < 50; depth++) {
+    const file = nowOf(deep.disks);
+    const device = deep.disks.device(file, 'rw');
+    for (let i = 0; i < 40; i++) device.write(chunk(BLOCK_SIZE, depth), 0, BLOCK_SIZE, Math.floor(random() * (dataBytes / BLOCK_SIZE)) * BLOCK_SIZE);
+    deep.store.commit((tx) => deep.disks.freeze(tx, file));
+  }
+  const measure = (lab: Lab): number => {
+    const device = lab.disks.device(nowOf(lab.disks), 'ro');
+    const buffer = Buffer.alloc(BLOCK_SIZE);
+    const blocks = dataBytes / BLOCK_SIZE;
+    device.read(buffer, 0, BLOCK_SIZE, 0); // builds the view once
+    let count = 0;
+    const t0 = now();
+    while (now() - t0 < 400) {
+      for (let i = 0; i < 1000; i++) device.read(buffer, 0, BLOCK_SIZE, Math.floor(random() * blocks) * BLOCK_SIZE);
+      count += 1000;
+    }
+    return count / ((now() - t0) / 1000);
+  };
+  const flatRates: number[] = [];
+  const deepRates: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    flatRates.push(measure(flat));
+    deepRates.push(measure(deep));
+  }
+  const f = median(flatRates);
+  const d = median(deepRates);
+  line(`4 KiB random reads: depth 0 ${(f / 1000).toFixed(0)}k/s, depth 50 ${(d / 1000).toFixed(0)}k/s, ratio ${(d / f).toFixed(2)} (target >= 0.9)`);
+  dispose(flat);
+  dispose(deep);
+}
+
+async function sequentialWrite(): Promise<void> {
+  const data = chunk(MiB, 3);
+  const runs: Array<{ disk: number; host: number }> = [];
+  for (let round = 0; round < 2; round++) {
+    const lab = await newLab();
+    const device = lab.disks.device('disk0.vhdx', 'rw');
+    let t0 = now();
+    for (let at = 0; at < SEQ; at += MiB) device.write(data, 0, MiB, at);
+    lab.store.commit((tx) => lab.disks.commitWrites(tx)); // ends with fsync
+    const disk = now() - t0;
+    dispose(lab);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clab-bench-host-'));
+    const fd = fs.openSync(path.join(dir, 'host.bin'), 'w');
+    t0 = now();
+    for (let at = 0; at < SEQ; at += MiB) fs.writeSync(fd, data, 0, MiB, at);
+    fs.fsyncSync(fd);
+    const host = now() - t0;
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+    runs.push({ disk, host });
+  }
+  const disk = median(runs.map((r) => r.disk));
+  const host = median(runs.map((r) => r.host));
+  const rate = (t: number): string => `${(SEQ / MiB / (t / 1000)).toFixed(0)} MiB/s`;
+  line(`sequential 1 MiB writes of ${mib(SEQ)} + fsync: virtual disk ${rate(disk)}, host file ${rate(host)}, ratio ${(host / disk).toFixed(2)} (target >= 0.5)`);
+}
+
+function apparentBytes(dir: string): number {
+  let total = 0;
+  const walk = (at: string): void => {
+    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else total += fs.statSync(full).size;
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+async function space(): Promise<void> {
+  const lab = await newLab();
+  const dataBytes = 64 * MiB;
+  writeSequential(lab, lab.disks.device('disk0.vhdx', 'rw'), dataBytes);
+  let unique = dataBytes;
+  const changePerCheckpoint = Math.floor(dataBytes / 100 / BLOCK_SIZE);
+  for (let i = 0; i < 20; i++) {
+    const file = nowOf(lab.disks);
+    lab.store.commit((tx) => lab.disks.freeze(tx, file));
+    const device = lab.disks.device(nowOf(lab.disks), 'rw');
+    const touched = new Set<number>();
+    while (touched.size < changePerCheckpoint) touched.add(Math.floor(random() * (dataBytes / BLOCK_SIZE)));
+    for (const block of touched) device.write(chunk(BLOCK_SIZE, i), 0, BLOCK_SIZE, block * BLOCK_SIZE);
+    lab.store.commit((tx) => lab.disks.commitWrites(tx));
+    unique += touched.size * BLOCK_SIZE;
+  }
+  const apparent = apparentBytes(lab.dir);
+  line(`store apparent bytes after 20 checkpoints with 1% change each: ${mib(apparent)} for ${mib(unique)} unique bytes written, ratio ${(apparent / unique).toFixed(3)} (target <= 1.1)`);
+  const before = apparentBytes(lab.dir);
+  const file = nowOf(lab.disks);
+  lab.store.commit((tx) => lab.disks.freeze(tx, file));
+  const added = apparentBytes(lab.dir) - before;
+  line(`apparent bytes added by a checkpoint of an unchanged disk: ${added} bytes (target <= 16384)`);
+  dispose(lab);
+}
+
+export async function main(): Promise<void> {
+  console.log(`disk store benchmarks${quick ? ' (BENCH_QUICK: big size ' + mib(BIG) + ')' : ''}`);
+  await checkpointLatency();
+  await mergeLatency();
+  await readThroughput();
+  await sequentialWrite();
+  await space();
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
