@@ -1,7 +1,7 @@
 /**
  * Disk store benchmarks (issue 3): one line per figure, measured side by side in one run.
  *   npx tsx bench/disk.bench.ts        (npm run bench calls main())
- * BENCH_QUICK=1 shrinks the big sizes for a smoke run.
+ * BENCH_QUICK=1 shrinks the big sizes for a smoke run; BENCH_ONLY=checkpoint,merge,read,sequential,space picks figures.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -252,11 +252,15 @@ async function space(): Promise<void> {
 
 export async function main(): Promise<void> {
   console.log(`disk store benchmarks${quick ? ' (BENCH_QUICK: big size ' + mib(BIG) + ')' : ''}`);
-  await checkpointLatency();
-  await mergeLatency();
-  await readThroughput();
-  await sequentialWrite();
-  await space();
+  const only = process.env.BENCH_ONLY; // e.g. BENCH_ONLY=sequential
+  const figures: Array<[string, () => Promise<void>]> = [
+    ['checkpoint', checkpointLatency],
+    ['merge', mergeLatency],
+    ['read', readThroughput],
+    ['sequential', sequentialWrite],
+    ['space', space],
+  ];
+  for (const [name, run] of figures) if (!only || only.split(',').includes(name)) await run();
 }
 
 if (require.main === module) {

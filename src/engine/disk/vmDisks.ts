@@ -518,7 +518,7 @@ export class VmDisks {
     // Large aligned writes: one copy, sliced per block.
     const firstFull = Math.ceil(position / BLOCK_SIZE) * BLOCK_SIZE;
     const fullEnd = Math.floor((position + length) / BLOCK_SIZE) * BLOCK_SIZE;
-    const bulk = fullEnd - firstFull >= 16 * BLOCK_SIZE ? Buffer.from(buffer.subarray(offset + firstFull - position, offset + fullEnd - position)) : undefined;
+    const bulk = fullEnd - firstFull >= 16 * BLOCK_SIZE ? Uint8Array.prototype.slice.call(buffer, offset + firstFull - position, offset + fullEnd - position) : undefined; // a copy, even of a Buffer
     while (done < length) {
       const at = position + done;
       const block = Math.floor(at / BLOCK_SIZE);
@@ -526,7 +526,7 @@ export class VmDisks {
       const count = Math.min(length - done, BLOCK_SIZE - within);
       let data: Uint8Array;
       if (count === BLOCK_SIZE) {
-        data = bulk !== undefined && at >= firstFull && at < fullEnd ? bulk.subarray(at - firstFull, at - firstFull + BLOCK_SIZE) : Buffer.from(buffer.subarray(offset + done, offset + done + BLOCK_SIZE));
+        data = bulk !== undefined && at >= firstFull && at < fullEnd ? new Uint8Array(bulk.buffer, bulk.byteOffset + at - firstFull, BLOCK_SIZE) : Buffer.from(buffer.subarray(offset + done, offset + done + BLOCK_SIZE));
       } else {
         const existing = writes.dirty.get(block);
         if (existing !== undefined) data = existing; // our own copy: change it in place
@@ -811,7 +811,14 @@ export class VmDisks {
     for (let index = 0; index <= blocks.length; index++) {
       if (index === blocks.length || (index > runStart && slots[index] !== slots[index - 1] + 1)) {
         const parts: Uint8Array[] = [];
-        for (let at = runStart; at < index; at++) parts.push(writes.dirty.get(blocks[at])!);
+        for (let at = runStart; at < index; at++) {
+          const part = writes.dirty.get(blocks[at])!;
+          const last = parts[parts.length - 1];
+          // blocks cut from one large write sit side by side in memory: write them as one piece
+          if (last !== undefined && last.buffer === part.buffer && last.byteOffset + last.length === part.byteOffset) {
+            parts[parts.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + part.length);
+          } else parts.push(part);
+        }
         if (parts.length > 0) write(slots[runStart] * BLOCK_SIZE, parts);
         runStart = index;
       }

@@ -270,6 +270,16 @@ describe('VmDisks', () => {
     assert.deepEqual(store.verify(), []);
   });
 
+  it('copies the caller\'s buffer: reusing it after a large write changes nothing on the disk', async () => {
+    const { disks } = await newLab(dir);
+    const device = disks.device('disk0.vhdx', 'rw');
+    const data = fill(5, 128 * 1024);
+    const original = Buffer.from(data);
+    device.write(data, 0, data.length, 0);
+    data.fill(0xee);
+    assert.deepEqual(readAll(disks, 'disk0.vhdx', original.length), original);
+  });
+
   it('removeAll deletes the VM\'s disk folder', async () => {
     const { store } = await newLab(dir);
     store.commit((tx) => VmDisks.removeAll(tx, VM));
