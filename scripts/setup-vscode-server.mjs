@@ -104,7 +104,7 @@ function main() {
   if (!version.includes(expectedVersion)) {
     throw new Error(`code-server reports "${version.trim()}", expected ${expectedVersion}`);
   }
-  log(`ready: ${version.trim().split('\n')[0]}`);
+  log(`ready: ${version.trim().split('\n').pop()}`);
   writeFileSync(marker, `${expectedVersion}\n`);
 }
 
