@@ -1,10 +1,11 @@
 /**
  * `npm test`: the three tiers, in order, with a count for each and one closing line.
+ *   static       type check (tsc --noEmit) and lint (eslint, incl. the engine layer rule)
  *   unit         mocha in Node on the engine and CLI (test/unit)
  *   integration  mocha inside a real VS Code extension host (code-server + Chromium)
  *   package      the .vsix from `npm run package` installed into that VS Code, activated
  *   ui           Playwright driving the real workbench in Chromium (test/ui), screenshots in test-results/
- * Usage: tsx scripts/run-tests.ts [unit] [integration] [package] [ui]   (default: all)
+ * Usage: tsx scripts/run-tests.ts [static] [unit] [integration] [package] [ui]   (default: all)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { buildExtensionTests } from '../test/harness/buildTests';
 import { runExtensionTestsInBrowser, TierResult } from '../test/harness/extensionTests';
 import { projectRoot } from '../test/harness/vscodeServer';
 
-const allTiers = ['unit', 'integration', 'package', 'ui'] as const;
+const allTiers = ['static', 'unit', 'integration', 'package', 'ui'] as const;
 type Tier = (typeof allTiers)[number];
 
 function parseMochaCounts(output: string): TierResult {
@@ -41,6 +42,21 @@ function runMocha(args: string[], env: Record<string, string> = {}): TierResult 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+}
+
+function staticChecks(): TierResult {
+  const checks: Array<[string, string[]]> = [
+    ['type check', [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']],
+    ['lint', [join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings', '0', 'src', 'test', 'bench', 'scripts', 'esbuild.mjs']],
+  ];
+  const result: TierResult = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, args] of checks) {
+    const outcome = spawnSync(process.execPath, args, { cwd: projectRoot, stdio: 'inherit' });
+    process.stdout.write(`  ${outcome.status === 0 ? '✔' : '✘'} ${name}\n`);
+    if (outcome.status === 0) result.passed++;
+    else result.failed++;
+  }
+  return result;
 }
 
 async function integrationTier(): Promise<TierResult> {
@@ -94,7 +110,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n=== ${tier} tests ===\n`);
     let result: TierResult;
     try {
-      if (tier === 'unit') result = runMocha([]);
+      if (tier === 'static') result = staticChecks();
+      else if (tier === 'unit') result = runMocha(['test/unit/**/*.test.ts']);
       else if (tier === 'integration') result = await integrationTier();
       else if (tier === 'package') result = await packageTier();
       else {

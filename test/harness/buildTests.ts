@@ -36,3 +36,10 @@ export async function buildExtensionTests(): Promise<void> {
     logLevel: 'warning',
   });
 }
+
+if (require.main === module) {
+  buildExtensionTests().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -25,7 +25,8 @@ function testFiles(dir: string): string[] {
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'base' });
+  // With a report file the runner prints results; without one (test:electron) mocha prints them.
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: process.env.CHECKPOINT_LAB_TEST_REPORT ? 'base' : 'spec' });
   const grep = process.env.CHECKPOINT_LAB_TEST_GREP;
   if (grep) mocha.grep(grep);
   for (const file of testFiles(__dirname)) mocha.addFile(file);

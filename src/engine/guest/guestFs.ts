@@ -52,8 +52,28 @@ interface Ext2Module {
   mount(disk: BlockDeviceDisk, offset?: number): Promise<Ext2Fs>;
   umount(fs: Ext2Fs): Promise<void>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ext2fs: Ext2Module = require('ext2fs');
+let ext2fsModule: Ext2Module | undefined;
+
+/**
+ * Loads libext2fs on first use. Its emscripten glue registers process-wide
+ * 'uncaughtException' and 'unhandledRejection' handlers that rethrow; inside VS Code's
+ * extension host they would crash the host on any unrelated rejection, so the
+ * handlers it adds are removed again. Loading lazily also keeps listings (CLI, tree)
+ * free of the WebAssembly start-up cost.
+ */
+export function loadExt2fs(): Ext2Module {
+  if (!ext2fsModule) {
+    const events = ['uncaughtException', 'unhandledRejection'] as const;
+    const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+    ext2fsModule = require('ext2fs') as Ext2Module;
+    for (const event of events) {
+      for (const listener of process.listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+  return ext2fsModule;
+}
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -153,7 +173,7 @@ export class GuestFs {
     disk.device.read(magic, 0, 2, 1024 + 56);
     if (magic.readUInt16LE(0) !== 0xef53) throw guestErrors.damaged(label, 'no ext4 superblock magic at byte 1080');
     try {
-      return await ext2fs.mount(disk, 0);
+      return await loadExt2fs().mount(disk, 0);
     } catch (error) {
       throw guestErrors.damaged(label, `libext2fs: ${(error as Error).message}`);
     }
@@ -526,7 +546,7 @@ export class GuestFs {
       if (!this.dirty || this.device.readOnly) return;
       this.fs = null;
       try {
-        await ext2fs.umount(fs);
+        await loadExt2fs().umount(fs);
       } catch (error) {
         throw guestErrors.io(this.label, '/', `flushing the file system failed: ${(error as Error).message}`);
       } finally {
@@ -548,10 +568,10 @@ export class GuestFs {
     return this.exclusive(async (fs) => {
       this.fs = null;
       if (this.device.readOnly) {
-        await ext2fs.umount(fs).catch(() => undefined);
+        await loadExt2fs().umount(fs).catch(() => undefined);
         return;
       }
-      await ext2fs.umount(fs);
+      await loadExt2fs().umount(fs);
       this.dirty = false;
       this.device.flush();
     });
