@@ -200,6 +200,12 @@ export class Transaction {
 }
 
 function normalize(relPath: string): string {
+  // An absolute path names a file outside the store that the store's journal covers too
+  // (a VM's SnapshotFileLocation, SPEC R22). Never with '..'.
+  if (path.isAbsolute(relPath)) {
+    if (relPath.split(/[\\/]/).includes('..')) throw new Error(`bad store path '${relPath}'`);
+    return path.normalize(relPath);
+  }
   const rel = relPath.split(path.sep).join('/');
   if (rel.startsWith('/') || rel.split('/').includes('..') || rel.length === 0) throw new Error(`bad store path '${relPath}'`);
   return rel;
@@ -249,7 +255,9 @@ export class Store {
   }
 
   abs(relPath: string): string {
-    return path.join(this.root, ...normalize(relPath).split('/'));
+    const rel = normalize(relPath);
+    if (path.isAbsolute(rel)) return rel;
+    return path.join(this.root, ...rel.split('/'));
   }
 
   exists(relPath: string): boolean {
