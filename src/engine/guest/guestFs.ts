@@ -63,12 +63,14 @@ let ext2fsModule: Ext2Module | undefined;
  */
 export function loadExt2fs(): Ext2Module {
   if (!ext2fsModule) {
-    const events = ['uncaughtException', 'unhandledRejection'] as const;
-    const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+    type Listener = (...args: unknown[]) => void;
+    const events = ['uncaughtException', 'unhandledRejection'];
+    const listenersOf = (event: string) => process.listeners(event as 'uncaughtException') as Listener[];
+    const before = new Map(events.map((event) => [event, new Set(listenersOf(event))]));
     ext2fsModule = require('ext2fs') as Ext2Module;
     for (const event of events) {
-      for (const listener of process.listeners(event)) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      for (const listener of listenersOf(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
       }
     }
   }
