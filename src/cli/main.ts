@@ -1,8 +1,23 @@
-import { Command } from 'commander';
+/**
+ * checkpoint-lab: the command line of SPEC section 6 (bundled to dist/cli.js, the package's bin).
+ * Exits with runCli's code once stdout has been flushed (get-vmfile writes binary data).
+ */
+import { runCli } from './program';
 
-const program = new Command('checkpoint-lab')
-  .description('Drive a Checkpoint Lab store with PowerShell-style verbs.')
-  .option('--store <dir>', 'the lab store (default: $CHECKPOINT_LAB_STORE, else ./.checkpoint-lab)')
-  .version('0.1.0');
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+}).then(
+  (code) => exitAfterFlush(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    exitAfterFlush(1);
+  },
+);
 
-program.parse(process.argv);
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
