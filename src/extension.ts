@@ -1,19 +1,169 @@
+/**
+ * Activation wires the pieces: where the store lives, the lazily opened Lab, the Virtual
+ * Machines tree, the commands, the status bar item, and CHECKPOINT_LAB_STORE for terminals.
+ * Nothing here touches the disk store until the view or a command needs it.
+ */
 import * as vscode from 'vscode';
+import type { Lab, VmInfo } from './engine';
+import type { CommandContext } from './commands/context';
+import { COMMANDS, registerCommands } from './commands/registry';
+import { LabHost } from './services/labHost';
+import { Operations } from './services/operations';
+import { WindowPrompter, type Prompter } from './services/prompter';
+import { VmStatusBar } from './services/statusBar';
+import { resolveStoreLocation, StoreRegistry, type StoreLocation } from './services/storeLocation';
+import type { LabNode } from './tree/nodes';
+import { VmTreeProvider } from './tree/provider';
 
-/** What activate() returns: lets integration tests see the extension's wiring. */
+export const VIEW_ID = 'checkpointLab.virtualMachines';
+export const STORE_ENV = 'CHECKPOINT_LAB_STORE';
+const GLOBAL_NOTICE_KEY = 'checkpointLab.globalStoreNoticeShown';
+
+/** What activate() returns: lets integration tests (and other extensions) see the extension's wiring. */
 export interface CheckpointLabApi {
   readonly storageUri: vscode.Uri | undefined;
   readonly globalStorageUri: vscode.Uri;
+  /** Where the store is now (setting, workspace storage or global storage). */
+  readonly storeLocation: StoreLocation;
+  readonly registry: StoreRegistry;
+  readonly host: LabHost;
+  /** The Lab, opened on first use. */
+  lab(): Promise<Lab>;
+  readonly tree: VmTreeProvider;
+  readonly view: vscode.TreeView<LabNode>;
+  readonly statusBar: VmStatusBar;
+  readonly output: vscode.LogOutputChannel;
+  /** Every command id this extension registers. */
+  readonly commands: readonly string[];
+  /** Replaces the prompter (tests answer quick picks and modals); undefined restores vscode.window. */
+  setPrompter(prompter: Prompter | undefined): void;
+  /** The module's deactivate(), for tests. */
+  deactivate(): Promise<VmInfo[]>;
+  /** How long activate() took, in ms. */
+  readonly activationMs: number;
+}
+
+let activeHost: LabHost | undefined;
+
+function storeLocationOf(context: vscode.ExtensionContext): StoreLocation {
+  return resolveStoreLocation({
+    setting: vscode.workspace.getConfiguration('checkpointLab').get<string>('storeLocation'),
+    workspaceStorage: context.storageUri?.fsPath,
+    globalStorage: context.globalStorageUri.fsPath,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
+}
+
+function exportStoreToTerminals(context: vscode.ExtensionContext, location: StoreLocation): void {
+  const collection = context.environmentVariableCollection;
+  collection.description = `CHECKPOINT_LAB_STORE: the Checkpoint Lab store of this workspace (${location.path}), so the checkpoint-lab CLI works on the same lab.`;
+  collection.replace(STORE_ENV, location.path);
 }
 
 export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
+  const started = performance.now();
   const output = vscode.window.createOutputChannel('Checkpoint Lab', { log: true });
   context.subscriptions.push(output);
-  output.info(`Activated; workspace storage: ${context.storageUri?.fsPath ?? '(no folder open)'}`);
+
+  const registry = new StoreRegistry(context.globalStorageUri.fsPath);
+  const location = storeLocationOf(context);
+  const host = new LabHost(location, registry, output);
+  activeHost = host;
+  context.subscriptions.push(host);
+  exportStoreToTerminals(context, location);
+
+  let prompter: Prompter = new WindowPrompter();
+  const ops = new Operations(output, () => prompter);
+  const tree = new VmTreeProvider(host);
+  context.subscriptions.push(tree);
+  const view = vscode.window.createTreeView<LabNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: false, canSelectMany: false });
+  context.subscriptions.push(view);
+  const statusBar = new VmStatusBar();
+  context.subscriptions.push(statusBar);
+  context.subscriptions.push(
+    view.onDidChangeSelection((event) => statusBar.select(event.selection[0], tree.current)),
+    tree.onDidLoad((snapshot) => statusBar.update(snapshot)),
+    tree.onDidChangeError((message) => {
+      view.message = message === undefined ? undefined : `The lab store could not be read: ${message}`;
+    }),
+  );
+
+  const commandContext: CommandContext = {
+    host,
+    tree,
+    ops,
+    view,
+    prompter: () => prompter,
+    lab: () => host.lab(),
+    async reveal(vmId, checkpointId) {
+      try {
+        const snapshot = await tree.refresh();
+        const node = (checkpointId ? snapshot.checkpointNode(vmId, checkpointId) : undefined) ?? snapshot.vmNode(vmId);
+        if (!node) return;
+        statusBar.select(node, snapshot);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          view.reveal(node, { select: true, focus: false, expand: true }),
+          new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
+        ]);
+        clearTimeout(timer);
+      } catch (error) {
+        output.debug(`reveal: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+  };
+  context.subscriptions.push(...registerCommands(commandContext));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration('checkpointLab.storeLocation')) return;
+      const next = storeLocationOf(context);
+      exportStoreToTerminals(context, next);
+      await host.setLocation(next);
+    }),
+  );
+
+  if (location.source === 'global' && !context.globalState.get<boolean>(GLOBAL_NOTICE_KEY)) {
+    void context.globalState.update(GLOBAL_NOTICE_KEY, true);
+    prompter.info(
+      `No folder is open, so Checkpoint Lab keeps its lab in global storage (${location.path}). Open a folder for a lab of its own, or set "checkpointLab.storeLocation".`,
+    );
+  }
+
+  const activationMs = performance.now() - started;
+  output.info(`Activated in ${activationMs.toFixed(1)} ms; lab store: ${location.path} (${location.source}; opened on first use)`);
   return {
     storageUri: context.storageUri,
     globalStorageUri: context.globalStorageUri,
+    get storeLocation() {
+      return host.storeLocation;
+    },
+    registry,
+    host,
+    lab: () => host.lab(),
+    tree,
+    view,
+    statusBar,
+    output,
+    commands: Object.keys(COMMANDS),
+    setPrompter(next) {
+      prompter = next ?? new WindowPrompter();
+    },
+    deactivate,
+    activationMs,
   };
 }
 
-export function deactivate(): void {}
+/** Lab rule (SPEC section 2): Running and Paused VMs are Saved when the window closes. */
+export async function deactivate(): Promise<VmInfo[]> {
+  const host = activeHost;
+  if (!host) return [];
+  try {
+    return await host.saveAllRunning();
+  } catch (error) {
+    console.error(`Checkpoint Lab could not save the running VMs: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+}
