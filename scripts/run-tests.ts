@@ -26,7 +26,8 @@ function parseMochaCounts(output: string): TierResult {
 }
 
 function runMocha(args: string[], env: Record<string, string> = {}): TierResult {
-  const result = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...args], {
+  const color = process.stdout.isTTY ? '--color' : '--no-color';
+  const result = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'), color, ...args], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     encoding: 'utf8',
