@@ -1,0 +1,108 @@
+/**
+ * CLI bench: whole-process time of `node dist/cli.js ...`, as a user's terminal or a script
+ * pays it (Node startup, bundle load, store open, output).
+ *   - get-vmsnapshot --json over 50 VMs x 50 checkpoints (target < 300 ms, issue 5)
+ *   - get-vm --json on the same store
+ *   - checkpoint-vm (a VM with one more checkpoint each run; removed again afterwards)
+ * The store is built through the engine facade. Median of 5 runs each, with the ratio to a
+ * bare `node -e 0` so the CLI's own cost is visible.
+ * Env: CLI_BENCH_VMS, CLI_BENCH_CHECKPOINTS (default 50 x 50), CLI_BENCH_RUNS (default 5),
+ * CLI_BENCH_NO_BUILD=1 to use the dist/cli.js already built.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Lab } from '../src/engine';
+
+const REPO = path.resolve(__dirname, '..');
+const CLI = path.join(REPO, 'dist', 'cli.js');
+const TARGET_MS = 300;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Wall-clock ms of one whole process; throws when it fails. */
+function timeProcess(args: string[], check?: (stdout: Buffer) => void): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: REPO, maxBuffer: 512 * 1024 * 1024, env: { ...process.env, CHECKPOINT_LAB_STORE: '' } });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr?.toString()}`);
+  check?.(result.stdout);
+  return ms;
+}
+
+function measure(runs: number, args: string[], check?: (stdout: Buffer) => void, between?: () => void): number {
+  timeProcess(args, check); // warm the file cache
+  between?.();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    times.push(timeProcess(args, check));
+    between?.();
+  }
+  return median(times);
+}
+
+async function buildStore(store: string, vms: number, checkpoints: number, log: (line: string) => void): Promise<void> {
+  const start = Date.now();
+  const lab = await Lab.open(store);
+  try {
+    for (let v = 0; v < vms; v++) {
+      const name = `vm-${String(v).padStart(2, '0')}`;
+      await lab.createVm({ name, diskSizeGiB: 1 });
+      for (let c = 0; c < checkpoints; c++) await lab.checkpoint({ name }, { name: `${name} checkpoint ${c}` });
+    }
+  } finally {
+    await lab.close();
+  }
+  log(`cli: store built through the facade: ${vms} VMs x ${checkpoints} checkpoints in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+}
+
+export async function main(options: { log?: (line: string) => void } = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const vms = Number(process.env.CLI_BENCH_VMS ?? '50');
+  const checkpoints = Number(process.env.CLI_BENCH_CHECKPOINTS ?? '50');
+  const runs = Number(process.env.CLI_BENCH_RUNS ?? '5');
+  if (process.env.CLI_BENCH_NO_BUILD !== '1') {
+    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`node esbuild.mjs failed: ${build.stderr}`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bench-'));
+  const store = path.join(dir, 'store');
+  try {
+    await buildStore(store, vms, checkpoints, log);
+    const expected = vms * checkpoints;
+    const node = measure(runs, ['-e', '0']);
+    const list = measure(runs, [CLI, '--store', store, 'get-vmsnapshot', '--json'], (stdout) => {
+      const count = (JSON.parse(stdout.toString('utf8')) as unknown[]).length;
+      if (count !== expected) throw new Error(`get-vmsnapshot listed ${count} checkpoints, expected ${expected}`);
+    });
+    const vmList = measure(runs, [CLI, '--store', store, 'get-vm', '--json']);
+    // checkpoint-vm on a VM without checkpoints (the 50-per-VM limit), removed after each run.
+    const lab = await Lab.open(store);
+    await lab.createVm({ name: 'bench-target', diskSizeGiB: 1 });
+    await lab.close();
+    const removeAll = (): void => {
+      const result = spawnSync(process.execPath, [CLI, '--store', store, 'remove-vmsnapshot', '--vm-name', 'bench-target', '--name', '*']);
+      if (result.status !== 0) throw new Error(`remove-vmsnapshot failed: ${result.stderr.toString()}`);
+    };
+    const take = measure(runs, [CLI, '--store', store, 'checkpoint-vm', '--name', 'bench-target', '--json'], undefined, removeAll);
+    const verdict = list < TARGET_MS ? 'meets' : 'MISSES';
+    log(`cli: node -e 0 (process floor): ${node.toFixed(0)} ms`);
+    log(`cli: get-vmsnapshot --json, ${vms} VMs x ${checkpoints} checkpoints: ${list.toFixed(0)} ms (median of ${runs}) | target ${TARGET_MS} ms: ${verdict} | ratio to node floor ${(list / node).toFixed(2)}`);
+    log(`cli: get-vm --json, ${vms} VMs: ${vmList.toFixed(0)} ms | ratio to node floor ${(vmList / node).toFixed(2)}`);
+    log(`cli: checkpoint-vm (whole process, Off VM): ${take.toFixed(0)} ms | ratio to node floor ${(take / node).toFixed(2)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
