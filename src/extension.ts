@@ -14,6 +14,7 @@ import { VmStatusBar } from './services/statusBar';
 import { resolveStoreLocation, StoreRegistry, type StoreLocation } from './services/storeLocation';
 import type { LabNode } from './tree/nodes';
 import { VmTreeProvider } from './tree/provider';
+import { registerLabFileSystem } from './fs';
 
 export const VIEW_ID = 'checkpointLab.virtualMachines';
 export const STORE_ENV = 'CHECKPOINT_LAB_STORE';
@@ -113,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     },
   };
   context.subscriptions.push(...registerCommands(commandContext));
+  context.subscriptions.push(...registerLabFileSystem(context, commandContext));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
