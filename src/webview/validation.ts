@@ -94,7 +94,6 @@ export function fieldProblem(field: SettingsField, value: unknown): string | und
     case 'name': {
       const trimmed = String(value).trim();
       if (trimmed.length < 1 || trimmed.length > LIMITS.nameMaxLength) return fieldMessages.nameLength;
-      // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return fieldMessages.nameControl;
       return undefined;
     }
