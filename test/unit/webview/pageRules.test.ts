@@ -6,7 +6,6 @@ import { fieldMessages, fieldProblem } from '../../../src/webview/validation';
 
 // The page's own checks (plain script) must say what the host says, so that nothing the
 // page lets through is refused by the host and every refusal reads the same.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const pageRules = require(path.join(__dirname, '..', '..', '..', 'media', 'settings', 'rules.js')) as {
   LIMITS: typeof LIMITS;
   messages: Record<string, string>;
