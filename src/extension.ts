@@ -14,6 +14,7 @@ import { VmStatusBar } from './services/statusBar';
 import { resolveStoreLocation, StoreRegistry, type StoreLocation } from './services/storeLocation';
 import type { LabNode } from './tree/nodes';
 import { VmTreeProvider } from './tree/provider';
+import { registerSettingsPanel } from './webview/settingsPanel';
 import { registerLabFileSystem } from './fs';
 
 export const VIEW_ID = 'checkpointLab.virtualMachines';
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     },
   };
   context.subscriptions.push(...registerCommands(commandContext));
+  registerSettingsPanel(context, { host, ops, prompter: () => prompter });
   context.subscriptions.push(...registerLabFileSystem(context, commandContext));
 
   context.subscriptions.push(

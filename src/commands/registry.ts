@@ -28,6 +28,7 @@ import { saveVm } from './saveVm';
 import { shutDownVm } from './shutDownVm';
 import { startVm } from './startVm';
 import { turnOffVm } from './turnOffVm';
+import { vmSettings } from './vmSettings';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'checkpointLab.vm.create': createVm,
@@ -42,6 +43,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'checkpointLab.vm.checkpoint': checkpointVm,
   'checkpointLab.vm.revert': revertVm,
   'checkpointLab.vm.export': exportVm,
+  'checkpointLab.vm.settings': vmSettings,
   'checkpointLab.vm.rename': renameVm,
   'checkpointLab.vm.delete': deleteVm,
   'checkpointLab.checkpoint.apply': applyCheckpoint,
