@@ -15,9 +15,15 @@ export class BlockMap {
   private pages: Array<Int32Array | undefined> = [];
   private counts: number[] = [];
   private entries = 0;
+  private dataEntries = 0;
 
   get size(): number {
     return this.entries;
+  }
+
+  /** Entries whose value is a pool slot (>= 0), kept as entries change so that it costs O(1). */
+  get dataCount(): number {
+    return this.dataEntries;
   }
 
   get(block: number): number {
@@ -38,10 +44,12 @@ export class BlockMap {
       this.counts[index] = 0;
     }
     const within = block & PAGE_MASK;
-    if (page[within] === ABSENT) {
+    const old = page[within];
+    if (old === ABSENT) {
       this.entries++;
       this.counts[index]++;
-    }
+    } else if (old >= 0) this.dataEntries--;
+    if (value >= 0) this.dataEntries++;
     page[within] = value;
   }
 
@@ -54,6 +62,7 @@ export class BlockMap {
     if (old !== ABSENT) {
       page[within] = ABSENT;
       this.entries--;
+      if (old >= 0) this.dataEntries--;
       if (--this.counts[index] === 0) this.pages[index] = undefined;
     }
     return old;
@@ -78,6 +87,7 @@ export class BlockMap {
     copy.pages = this.pages.map((page) => (page === undefined ? undefined : page.slice()));
     copy.counts = this.counts.slice();
     copy.entries = this.entries;
+    copy.dataEntries = this.dataEntries;
     return copy;
   }
 }

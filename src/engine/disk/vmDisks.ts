@@ -600,12 +600,9 @@ export class VmDisks {
     return encodeHeader({ frozen: node.frozen, capacity: node.capacity, entryCount: node.entryCount, entriesCrc: node.entriesCrc, parent: node.parent });
   }
 
+  /** O(1): list(), space() and the usage figures must not walk whole maps (a 1 GiB disk has 262144 entries). */
   private ownSlots(node: DiskNode): number {
-    let count = 0;
-    node.map.forEach((_block, slot) => {
-      if (slot >= 0) count++;
-    });
-    return count;
+    return node.map.dataCount;
   }
 
   /** The flattened map of file's chain: block -> slot, for blocks that hold data. */

@@ -151,8 +151,14 @@ export async function runModel(ops: Op[], counter = { ops: 0 }): Promise<void> {
           case 'reload':
             if (uncommitted) store.commit((tx) => disks.commitWrites(tx));
             uncommitted = false;
-            disks.close();
-            disks = VmDisks.load(store, VM, options);
+            {
+              // the in-memory accounting (kept incrementally) matches what the files say
+              const byFile = (list: ReturnType<VmDisks['list']>) => list.sort((a, b) => a.file.localeCompare(b.file));
+              const before = byFile(disks.list());
+              disks.close();
+              disks = VmDisks.load(store, VM, options);
+              assert.deepEqual(byFile(disks.list()), before);
+            }
             device = disks.device(nowDisk, 'rw');
             break;
         }
