@@ -11,8 +11,9 @@
 import * as vscode from 'vscode';
 import type { GuestFiles, Lab, LabChange } from '../engine';
 import { FsError, toFileSystemError } from './errors';
+import { ListingCache } from './listingCache';
 import type { StoreChange, StoreLabSource } from './storeLabs';
-import { type GuestLocation, type LabLocation, nowPath, parseLabUri, SCHEME, vmSegment } from './uri';
+import { type GuestLocation, type LabLocation, LabUriError, nowPath, parseLabUri, SCHEME, vmSegment } from './uri';
 import { ContentVersions, reportedMtime } from './versions';
 
 export interface ProviderOptions {
@@ -42,6 +43,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   private pending = new Map<string, vscode.FileChangeEvent>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly versions = new ContentVersions();
+  private readonly listings = new ListingCache();
   /** VMs (store/vmId) this provider is writing to right now: their local events are its own. */
   private readonly writing = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
@@ -52,7 +54,11 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
     private readonly options: ProviderOptions = {},
   ) {
     this.batchDelayMs = options.batchDelayMs ?? 20;
-    this.subscription = labs.onDidChange((event) => void this.onStoreChange(event).catch((error) => this.options.log?.debug(`checkpoint-lab: change event: ${String(error)}`)));
+    this.subscription = labs.onDidChange((event) => {
+      // Synchronously, so a listing right after Lab.refresh() never comes from the cache.
+      this.invalidateListings(event);
+      void this.onStoreChange(event).catch((error) => this.options.log?.debug(`checkpoint-lab: change event: ${String(error)}`));
+    });
   }
 
   // ------------------------------------------------------------------ FileSystemProvider
@@ -105,11 +111,19 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
         case 'checkpoints':
           return (await lab.listCheckpoints({ vm: location.vm })).map((cp) => [cp.Id, vscode.FileType.Directory] as [string, vscode.FileType]);
         case 'guest': {
-          const rows = await lab.listFiles(location.vm, location.guestPath, this.engineTarget(location));
-          if (rows.length === 1 && rows[0].Path === location.guestPath && rows[0].Type === 'File') {
-            throw vscode.FileSystemError.FileNotADirectory(`'${location.guestPath}' is a file, not a folder.`);
+          // Another process's commit shows up here at once (a 16-byte read), not at the next poll.
+          await lab.refresh();
+          const key = ListingCache.key(location.storeId, location.vm, location.target.kind === 'now' ? 'now' : location.target.checkpointId, location.guestPath);
+          let entries = this.listings.get(key);
+          if (!entries) {
+            const rows = await lab.listFiles(location.vm, location.guestPath, this.engineTarget(location));
+            if (rows.length === 1 && rows[0].Path === location.guestPath && rows[0].Type === 'File') {
+              throw vscode.FileSystemError.FileNotADirectory(`'${location.guestPath}' is a file, not a folder.`);
+            }
+            entries = rows.map((row) => ({ name: basename(row.Path), directory: row.Type === 'Directory' }));
+            this.listings.set(key, entries);
           }
-          return rows.map((row) => [basename(row.Path), row.Type === 'Directory' ? vscode.FileType.Directory : vscode.FileType.File] as [string, vscode.FileType]);
+          return entries.map((entry) => [entry.name, entry.directory ? vscode.FileType.Directory : vscode.FileType.File] as [string, vscode.FileType]);
         }
       }
     });
@@ -192,7 +206,14 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   private guestLocation(uri: vscode.Uri, purpose: 'read' | 'write'): GuestLocation {
-    const location = parseLabUri(uri);
+    let location: LabLocation;
+    try {
+      location = parseLabUri(uri);
+    } catch (error) {
+      // Nothing can be created beside 'now' and 'checkpoints': a refusal, not a missing file.
+      if (purpose === 'write' && error instanceof LabUriError && error.reason === 'notFound') throw vscode.FileSystemError.NoPermissions(error.message);
+      throw error;
+    }
     if (location.kind === 'guest') return location;
     if (purpose === 'read') throw vscode.FileSystemError.FileIsADirectory(uri);
     throw vscode.FileSystemError.NoPermissions(this.virtualFolderMessage(location));
@@ -229,6 +250,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
     try {
       await lab.editFiles({ id: vm.Id }, fn);
     } finally {
+      this.listings.invalidate(location.storeId, 'now');
       const left = (this.writing.get(key) ?? 1) - 1;
       if (left <= 0) this.writing.delete(key);
       else this.writing.set(key, left);
@@ -284,6 +306,19 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
 
   private workspaceFoldersOf(storeId: string): vscode.WorkspaceFolder[] {
     return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === SCHEME && folder.uri.authority === storeId);
+  }
+
+  private invalidateListings({ storeId, change }: StoreChange): void {
+    switch (change.kind) {
+      case 'guestFilesChanged':
+      case 'vmChanged':
+      case 'vmAdded':
+        this.listings.invalidate(storeId, 'now');
+        break;
+      default:
+        // checkpoints deleted, VMs removed, another process, another store location
+        this.listings.invalidate(storeId, 'all');
+    }
   }
 
   private async onStoreChange({ storeId, change }: StoreChange): Promise<void> {
