@@ -181,6 +181,9 @@ export class Lab {
   private readonly damaged = new Set<string>();
   private readonly timers = new Set<ReturnType<typeof setInterval>>();
   private closed = false;
+  /** VMs whose R30 usage figures are behind their disks (see refreshUsage). */
+  private readonly usageStale = new Set<string>();
+  private usageRefresh: Promise<void> | undefined;
   private readonly now: () => Date;
   private readonly newId: () => string;
 
@@ -221,6 +224,7 @@ export class Lab {
   /** Releases file handles and mounted file systems. Uncommitted work does not exist: every operation committed. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.settleUsage();
     for (const timer of this.timers) clearInterval(timer);
     this.timers.clear();
     await this.store.withLock(() => this.dropAllRuntimes()).catch(() => this.dropAllRuntimes());
@@ -270,6 +274,7 @@ export class Lab {
 
   /** Every VM, sorted by name. One JSON read; Status reflects missing files (R25). */
   async listVms(): Promise<VmInfo[]> {
+    await this.settleUsage();
     const registry = this.currentRegistry();
     const presence = new PresenceIndex(this.store);
     return [...registry.vms]
@@ -452,7 +457,7 @@ export class Lab {
     return this.op(async () => {
       const saved: VmInfo[] = [];
       for (const vm of [...this.registry.vms]) {
-        if (vm.State === 'Running' || vm.State === 'Paused') saved.push(await this.lifecycle({ id: vm.Id }, 'save'));
+        if (vm.State === 'Running' || vm.State === 'Paused') saved.push(await this.lifecycleLocked({ id: vm.Id }, 'save'));
       }
       return saved;
     });
@@ -485,6 +490,7 @@ export class Lab {
    * (parents before children, siblings by creation time). One JSON read, no WebAssembly.
    */
   async listCheckpoints(filter: CheckpointFilter = {}): Promise<CheckpointInfo[]> {
+    await this.settleUsage();
     const registry = this.currentRegistry();
     const vms = filter.vm !== undefined ? [this.findVmIn(registry, filter.vm)] : [...registry.vms].sort((a, b) => a.Name.localeCompare(b.Name, undefined, { sensitivity: 'base' }));
     if (filter.childOf !== undefined && filter.vm === undefined) {
@@ -518,6 +524,7 @@ export class Lab {
 
   /** One checkpoint by Id or name (R24 errors). */
   async getCheckpoint(vm: VmRef, checkpoint: CheckpointRef): Promise<CheckpointInfo> {
+    await this.settleUsage();
     const registry = this.currentRegistry();
     const record = this.findVmIn(registry, vm);
     return this.cpInfo(record, findCheckpoint(record, checkpoint));
@@ -732,7 +739,14 @@ export class Lab {
 
   // ================================================================== internals
 
+  /** A public operation: after any pending usage refresh, under the lock, caught up with the store. Never nested. */
   private async op<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.closed) throw labError('LabClosed', messages.closed());
+    await this.settleUsage();
+    return this.lockedOp(fn);
+  }
+
+  private async lockedOp<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.closed) throw labError('LabClosed', messages.closed());
     return this.store.withLock(async () => {
       await this.syncUnderLock();
@@ -1013,7 +1027,11 @@ export class Lab {
   // ------------------------------------------------------------------ lifecycle internals
 
   private async lifecycle(ref: VmRef, action: LifecycleAction): Promise<VmInfo> {
-    return this.op(async () => {
+    return this.op(() => this.lifecycleLocked(ref, action));
+  }
+
+  private async lifecycleLocked(ref: VmRef, action: LifecycleAction): Promise<VmInfo> {
+    {
       const vm = this.findVm(ref);
       const to = nextState(vm.Name, vm.State, action);
       if (action === 'shutDown' && !vm.ShutdownIntegration) throw labError('ShutdownUnavailable', messages.shutdownUnavailable(vm.Name));
@@ -1075,7 +1093,7 @@ export class Lab {
         });
       });
       return this.info(this.findVm({ id: vm.Id }));
-    });
+    }
   }
 
   // ------------------------------------------------------------------ checkpoint internals
@@ -1158,7 +1176,52 @@ export class Lab {
         }
       }
     }
-    this.updateUsage(vm, disks);
+    this.markUsageStale(vm.Id, tx);
+  }
+
+  /**
+   * R30's figures cost a pass over every block map of the VM (tens of ms at 1 GiB), so they
+   * are not computed inside the operation: once it has committed, one coalesced follow-up
+   * commit writes them to the index. Listings in this process and close() wait for it, so
+   * callers never see stale figures; another process sees them one commit later.
+   */
+  private markUsageStale(vmId: string, tx: Transaction): void {
+    tx.onCommitted(() => {
+      this.usageStale.add(vmId);
+      if (!this.usageRefresh) {
+        this.usageRefresh = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => this.refreshUsage())
+          .finally(() => {
+            this.usageRefresh = undefined;
+          });
+      }
+    });
+  }
+
+  private async settleUsage(): Promise<void> {
+    while (this.usageRefresh) await this.usageRefresh.catch(() => undefined);
+  }
+
+  private async refreshUsage(): Promise<void> {
+    if (this.closed || this.usageStale.size === 0) return;
+    await this.lockedOp(() => {
+      const ids = [...this.usageStale].filter((id) => this.registry.vms.some((v) => v.Id === id));
+      this.usageStale.clear();
+      if (ids.length === 0) return;
+      const changes: LabChange[] = [];
+      this.commitChange(changes, (_tx, registry) => {
+        for (const id of ids) {
+          const vm = this.findVmIn(registry, { id });
+          const disks = this.tryDisks(vm, this.rt(id));
+          if (!disks) continue;
+          const before = JSON.stringify(vm.Checkpoints.map((c) => [c.ExclusiveBytes, c.SharedBytes]));
+          this.updateUsage(vm, disks);
+          if (JSON.stringify(vm.Checkpoints.map((c) => [c.ExclusiveBytes, c.SharedBytes])) !== before) changes.push({ kind: 'checkpointsChanged', vmId: id, origin: 'local' });
+        }
+      });
+    }).catch(() => {
+      // figures stay as they were; the next operation on the VM refreshes them
+    });
   }
 
   /** R30: ExclusiveBytes and SharedBytes of every checkpoint, kept in the index for listings. */
@@ -1447,15 +1510,15 @@ export class Lab {
         const runChanged = run !== undefined && touched.some(isRunPath);
         const diskChanged = disks.hasUncommittedWrites();
         if (!runChanged && !diskChanged) return result;
-        const withUsage = diskChanged && vm.Checkpoints.length > 0;
+        const staleUsage = diskChanged && vm.Checkpoints.length > 0;
         this.commitChange(
-          [{ kind: 'guestFilesChanged', vmId: vm.Id, paths: [...new Set(touched)], origin: 'local' }, ...(withUsage ? [{ kind: 'checkpointsChanged' as const, vmId: vm.Id, origin: 'local' as const }] : [])],
-          (tx, registry) => {
+          [{ kind: 'guestFilesChanged', vmId: vm.Id, paths: [...new Set(touched)], origin: 'local' }],
+          (tx) => {
             if (diskChanged) disks.commitWrites(tx);
             if (runChanged) tx.writeJson(vmMemoryFile(vm.Id), this.memoryPayload(run!, this.now().getTime()));
-            if (withUsage) this.updateUsage(this.findVmIn(registry, { id: vm.Id }), disks);
+            if (staleUsage) this.markUsageStale(vm.Id, tx);
           },
-          { writeRegistry: withUsage },
+          { writeRegistry: false },
         );
         return result;
       } catch (error) {

@@ -22,8 +22,17 @@ export class TestClock {
   }
 }
 
+const openLabs = new Set<Lab>();
+
 export async function openLab(root: string, options: LabOptions = {}): Promise<Lab> {
-  return Lab.open(root, options);
+  const lab = await Lab.open(root, options);
+  openLabs.add(lab);
+  return lab;
+}
+
+/** Lets every open Lab finish its follow-up usage commit (R30), so a fingerprint is stable. */
+export async function settle(): Promise<void> {
+  for (const lab of openLabs) await lab.listVms().catch(() => openLabs.delete(lab));
 }
 
 /** Rejects with exactly this user-facing message. */
@@ -43,9 +52,11 @@ export function storeFingerprint(root: string): string {
 
 /** Asserts that fn fails with message and changes nothing in the store. */
 export async function failsAndChangesNothing(root: string, fn: () => Promise<unknown>, message: string | RegExp): Promise<void> {
+  await settle();
   const before = storeFingerprint(root);
   const files = listAll(root);
   await rejectsWith(fn(), message);
+  await settle();
   assert.equal(storeFingerprint(root), before, 'the store was changed');
   assert.deepEqual(listAll(root), files, 'store files were added or removed');
 }
