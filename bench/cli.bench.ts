@@ -7,7 +7,8 @@
  * The store is built through the engine facade. Median of 5 runs each, with the ratio to a
  * bare `node -e 0` so the CLI's own cost is visible.
  * Env: CLI_BENCH_VMS, CLI_BENCH_CHECKPOINTS (default 50 x 50), CLI_BENCH_RUNS (default 5),
- * CLI_BENCH_NO_BUILD=1 to use the dist/cli.js already built.
+ * CLI_BENCH_NO_BUILD=1 to use the dist/cli.js already built, CLI_BENCH_STORE=DIR to keep the
+ * built store there and reuse it on the next run (building 50 x 50 takes a while).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -70,10 +71,16 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`node esbuild.mjs failed: ${build.stderr}`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bench-'));
+  const kept = process.env.CLI_BENCH_STORE;
+  const dir = kept ? path.resolve(kept) : fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bench-'));
   const store = path.join(dir, 'store');
   try {
-    await buildStore(store, vms, checkpoints, log);
+    if (kept && fs.existsSync(path.join(dir, 'built'))) log(`cli: reusing the store in ${dir}`);
+    else {
+      fs.rmSync(store, { recursive: true, force: true });
+      await buildStore(store, vms, checkpoints, log);
+      if (kept) fs.writeFileSync(path.join(dir, 'built'), `${vms} x ${checkpoints}\n`);
+    }
     const expected = vms * checkpoints;
     const node = measure(runs, ['-e', '0']);
     const list = measure(runs, [CLI, '--store', store, 'get-vmsnapshot', '--json'], (stdout) => {
@@ -83,7 +90,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     const vmList = measure(runs, [CLI, '--store', store, 'get-vm', '--json']);
     // checkpoint-vm on a VM without checkpoints (the 50-per-VM limit), removed after each run.
     const lab = await Lab.open(store);
-    await lab.createVm({ name: 'bench-target', diskSizeGiB: 1 });
+    if (!(await lab.listVms()).some((vm) => vm.Name === 'bench-target')) await lab.createVm({ name: 'bench-target', diskSizeGiB: 1 });
     await lab.close();
     const removeAll = (): void => {
       const result = spawnSync(process.execPath, [CLI, '--store', store, 'remove-vmsnapshot', '--vm-name', 'bench-target', '--name', '*']);
@@ -96,7 +103,7 @@ export async function main(options: { log?: (line: string) => void } = {}): Prom
     log(`cli: get-vm --json, ${vms} VMs: ${vmList.toFixed(0)} ms | ratio to node floor ${(vmList / node).toFixed(2)}`);
     log(`cli: checkpoint-vm (whole process, Off VM): ${take.toFixed(0)} ms | ratio to node floor ${(take / node).toFixed(2)}`);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!kept) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -125,7 +125,6 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 
 function oneLine(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
-  // eslint-disable-next-line no-control-regex
   return String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }
 

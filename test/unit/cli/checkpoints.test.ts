@@ -124,6 +124,21 @@ describe('CLI: checkpoints', function () {
     });
   });
 
+  describe('automatic checkpoints (R14, R15)', () => {
+    it('start-vm takes an automatic checkpoint first; a clean stop-vm removes it again', () => {
+      cli.newVm('auto-01');
+      cli.ok(['set-vm', '--name', 'auto-01', '--automatic-checkpoints-enabled', 'true']);
+      cli.ok(['start-vm', '--name', 'auto-01']);
+      const [automatic] = cli.checkpoints('auto-01');
+      assert.ok(automatic, 'a checkpoint was taken');
+      assert.equal(automatic.IsAutomatic, true);
+      assert.match(automatic.Name, /^Automatic Checkpoint - auto-01 - \(/);
+      cli.ok(['stop-vm', '--name', 'auto-01']);
+      assert.deepEqual(cli.checkpoints('auto-01'), []);
+      cli.ok(['remove-vm', '--name', 'auto-01']);
+    });
+  });
+
   describe('apply, revert, rename, R24', () => {
     it('restore-vmsnapshot applies a checkpoint and prints the VM; the guest files follow', () => {
       cli.writeFile('web-01', '/app/version.txt', 'v1');

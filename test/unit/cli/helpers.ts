@@ -2,7 +2,7 @@
  * Runs the built CLI (dist/cli.js) as a separate process, as users and scripts do.
  * The bundle is built once per mocha run (`node esbuild.mjs`, about a second).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -61,6 +61,37 @@ export function runRaw(args: readonly string[], options: RunOptions = {}): RunRe
   if (result.error) throw result.error;
   const stdout = result.stdout ?? Buffer.alloc(0);
   return { code: result.status, stdout, out: stdout.toString('utf8'), err: (result.stderr ?? Buffer.alloc(0)).toString('utf8') };
+}
+
+/** runRaw without blocking, so independent invocations can overlap. */
+export function runRawAsync(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd ?? REPO, env: options.env ?? cleanEnv() });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out);
+      resolve({ code, stdout, out: stdout.toString('utf8'), err: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs many invocations, a few at a time; results in input order. */
+export async function runAll(invocations: ReadonlyArray<readonly string[]>, concurrency = 4): Promise<RunResult[]> {
+  const results: RunResult[] = new Array(invocations.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < invocations.length) {
+      const index = next++;
+      results[index] = await runRawAsync(invocations[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, invocations.length) }, worker));
+  return results;
 }
 
 /** A CLI bound to one store folder. */

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StoreCli, buildCli, cleanEnv, removeDir, runRaw, tempDir } from './helpers';
+import { StoreCli, buildCli, cleanEnv, removeDir, runAll, runRaw, tempDir } from './helpers';
 
 /** Every command of SPEC section 6 except sync-vmfolder (a later issue). */
 export const COMMANDS = [
@@ -70,7 +70,7 @@ describe('CLI usage (built dist/cli.js)', function () {
       assert.ok(result.out.includes('--store'), 'the global --store option is documented');
     });
 
-    it('every command has its own --help naming its options', () => {
+    it('every command has its own --help naming its options', async () => {
       const expectations: Record<string, string[]> = {
         'new-vm': ['--name', '--generation', '--guest-os', '--disk-size', '--memory', '--vhd-path'],
         'set-vm': ['--new-name', '--checkpoint-type', '--snapshot-file-location', '--automatic-checkpoints-enabled', '--backup-integration', '--shutdown-integration', '--guest-services-integration', '--memory', '--notes'],
@@ -83,8 +83,9 @@ describe('CLI usage (built dist/cli.js)', function () {
         'remove-vmfile': ['--recurse'],
         'export-vmsnapshot': ['--disk-format', '--path'],
       };
-      for (const command of COMMANDS) {
-        const result = runRaw([command, '--help']);
+      const results = await runAll(COMMANDS.map((command) => [command, '--help']));
+      for (const [index, command] of COMMANDS.entries()) {
+        const result = results[index];
         assert.equal(result.code, 0, command);
         assert.match(result.out, new RegExp(`Usage: checkpoint-lab ${command}`));
         for (const option of expectations[command] ?? []) assert.ok(result.out.includes(option), `${command} --help mentions ${option}`);
