@@ -1,0 +1,174 @@
+/**
+ * UI: a VM's disk in the editor, in the real workbench. Open Disk from the tree opens the
+ * VM's Now in a new window (the real default from a single-folder window); there a file
+ * is edited and saved, a checkpoint taken from the tree, the file changed, the checkpoint
+ * applied (the editor shows the old text again), and Compare with Now opens the diff.
+ * Both windows use one store (the `checkpointLab.storeLocation` user setting), as a
+ * developer's windows do. Waits are on conditions; screenshots in test-results/screenshots.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { projectRoot } from '../harness/vscodeServer';
+import { screenshotsDir, Workbench } from './workbench';
+
+const cliPath = join(projectRoot, 'dist', 'cli.js');
+
+function cli(store: string, args: string[], input?: string): string {
+  const result = spawnSync(process.execPath, [cliPath, '--store', store, ...args], { input, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`checkpoint-lab ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  const path = join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+async function openLabView(page: Page): Promise<Locator> {
+  const item = page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first();
+  await item.waitFor({ state: 'visible', timeout: 60_000 });
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Virtual Machines' }) }).first();
+  if (!(await pane.isVisible())) await item.click();
+  await pane.waitFor({ state: 'visible', timeout: 30_000 });
+  return pane;
+}
+
+async function contextMenu(page: Page, row: Locator, entry: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const action = page.locator('.context-view .action-label', { hasText: new RegExp(`^${entry}$`) }).first();
+  await action.waitFor({ state: 'visible', timeout: 15_000 });
+  // A click right as the menu appears is sometimes lost; the hovered entry takes Enter reliably.
+  await action.hover();
+  await page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${entry}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+function editorLines(page: Page, hasText?: string): Locator {
+  return page.locator('.editor-group-container.active .monaco-editor .view-lines', hasText ? { hasText } : {}).first();
+}
+
+describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compare with Now)', function () {
+  this.timeout(300_000);
+  let workbench: Workbench;
+  let store: string;
+  let diskPage: Page;
+  const vmName = `ui-disk-${process.pid}`;
+
+  before(async () => {
+    store = mkdtempSync(join(tmpdir(), 'checkpoint-lab-ui-store-'));
+    cli(store, ['new-vm', '--name', vmName, '--disk-size', '1']);
+    cli(store, ['write-vmfile', '--name', vmName, '--path', '/etc/app.conf', '--create-full-path'], 'port=8080\n');
+    workbench = await Workbench.open({ settings: { 'checkpointLab.storeLocation': store, 'files.autoSave': 'off', 'workbench.startupEditor': 'none' } });
+  });
+
+  after(async () => {
+    // the disk window's extension host writes into the user data folder the harness removes
+    await diskPage?.close({ runBeforeUnload: false }).catch(() => undefined);
+    await workbench?.close();
+    rmSync(store, { recursive: true, force: true });
+  });
+
+  it("opens the VM's disk in a new window from the tree", async () => {
+    const page = workbench.page;
+    const pane = await openLabView(page);
+    const vmRow = pane.locator('.monaco-list-row', { hasText: vmName }).first();
+    await vmRow.waitFor({ state: 'visible', timeout: 30_000 });
+    const popup = page.context().waitForEvent('page', { timeout: 60_000 });
+    await contextMenu(page, vmRow, 'Open Disk');
+    diskPage = await popup.catch(async (error) => {
+      await shot(page, 'debug-open-disk');
+      throw error;
+    });
+    await diskPage.setViewportSize({ width: 1280, height: 800 });
+    assert.match(decodeURIComponent(diskPage.url()), new RegExp(`checkpoint-lab://[^/]+/${vmName}/now`));
+    await diskPage.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    const explorer = diskPage.locator('.explorer-folders-view');
+    await explorer.waitFor({ state: 'visible', timeout: 60_000 });
+    await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await shot(diskPage, '10-open-disk-new-window');
+  });
+
+  it('edits and saves a file of the guest in the editor', async () => {
+    const page = diskPage;
+    const explorer = page.locator('.explorer-folders-view');
+    await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().click();
+    const file = explorer.locator('.monaco-list-row', { hasText: 'app.conf' }).first();
+    await file.waitFor({ state: 'visible', timeout: 30_000 });
+    await file.dblclick();
+    await editorLines(page, 'port=8080').waitFor({ state: 'visible', timeout: 30_000 });
+    await editorLines(page).click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('mode=checkpointed\n');
+    await page.keyboard.press('Control+S');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), 'port=8080\nmode=checkpointed\n');
+    await shot(page, '11-edited-and-saved');
+  });
+
+  it('takes a checkpoint from the tree, changes the file, applies the checkpoint: the editor shows the old content', async () => {
+    const page = diskPage;
+    const pane = await openLabView(page);
+    const vmRow = pane.locator('.monaco-list-row', { hasText: vmName }).first();
+    await vmRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await contextMenu(page, vmRow, 'Checkpoint');
+    const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
+    await checkpointRow.waitFor({ state: 'visible', timeout: 30_000 });
+
+    await editorLines(page).click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('mode=after-checkpoint\n');
+    await page.keyboard.press('Control+S');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+    await editorLines(page, 'mode=after-checkpoint').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), /after-checkpoint/);
+    await shot(page, '12-changed-after-checkpoint');
+
+    await contextMenu(page, checkpointRow, 'Apply...');
+    const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ }).first();
+    await apply.waitFor({ state: 'visible', timeout: 15_000 });
+    await shot(page, '13-apply-modal');
+    await apply.click();
+    // the editor follows the VM: the line written after the checkpoint goes away
+    await page.waitForFunction(
+      () => {
+        const lines = document.querySelector('.editor-group-container.active .monaco-editor .view-lines') as HTMLElement | null;
+        const text = lines?.innerText.replace(/\u00a0/g, ' ') ?? '';
+        return text.includes('mode=checkpointed') && !text.includes('after-checkpoint');
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    assert.equal(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), 'port=8080\nmode=checkpointed\n');
+    await shot(page, '14-editor-after-apply');
+  });
+
+  it('opens the diff between the checkpoint and Now', async () => {
+    const page = diskPage;
+    await editorLines(page).click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('mode=compared\n');
+    await page.keyboard.press('Control+S');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+
+    const pane = await openLabView(page);
+    const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
+    await contextMenu(page, checkpointRow, 'Compare with Now');
+    const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: '/etc/app.conf' }).first();
+    await item.waitFor({ state: 'visible', timeout: 20_000 });
+    await shot(page, '15-compare-quick-pick');
+    await item.click();
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.waitFor({ state: 'visible', timeout: 20_000 });
+    await diff.locator('.modified .view-lines', { hasText: 'mode=compared' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    const original = await diff.locator('.original .view-lines').first().innerText();
+    assert.ok(!original.includes('mode=compared'), 'the checkpoint side has no later line');
+    assert.match(original.replace(/\u00a0/g, ' '), /mode=checkpointed/);
+    await shot(page, '16-diff-checkpoint-vs-now');
+  });
+});
