@@ -135,12 +135,13 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     await shot(page, '13-apply-modal');
     await apply.click();
     // the editor follows the VM: the line written after the checkpoint goes away
+    // (a string: it runs in the page, whose DOM types this Node project does not load)
     await page.waitForFunction(
-      () => {
-        const lines = document.querySelector('.editor-group-container.active .monaco-editor .view-lines') as HTMLElement | null;
-        const text = lines?.innerText.replace(/\u00a0/g, ' ') ?? '';
+      `(() => {
+        const lines = document.querySelector('.editor-group-container.active .monaco-editor .view-lines');
+        const text = lines ? lines.innerText.replace(/\\u00a0/g, ' ') : '';
         return text.includes('mode=checkpointed') && !text.includes('after-checkpoint');
-      },
+      })()`,
       undefined,
       { timeout: 20_000 },
     );
