@@ -35,6 +35,10 @@ export interface CheckpointLabApi {
   readonly view: vscode.TreeView<LabNode>;
   readonly statusBar: VmStatusBar;
   readonly output: vscode.LogOutputChannel;
+  /** The operations runner (its history holds the lines logged with durations). */
+  readonly operations: Operations;
+  /** What integrated terminals get (CHECKPOINT_LAB_STORE). */
+  readonly environment: vscode.EnvironmentVariableCollection;
   /** Every command id this extension registers. */
   readonly commands: readonly string[];
   /** Replaces the prompter (tests answer quick picks and modals); undefined restores vscode.window. */
@@ -149,6 +153,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     view,
     statusBar,
     output,
+    operations: ops,
+    environment: context.environmentVariableCollection,
     commands: Object.keys(COMMANDS),
     setPrompter(next) {
       prompter = next ?? new WindowPrompter();

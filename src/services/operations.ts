@@ -41,6 +41,8 @@ export function isCancellation(error: unknown): boolean {
 
 export class Operations {
   private readonly logged = new WeakSet<object>();
+  /** The last operation lines logged (the output channel's text is not readable through the API). */
+  readonly history: string[] = [];
 
   constructor(
     readonly log: vscode.LogOutputChannel,
@@ -76,15 +78,21 @@ export class Operations {
           });
         },
       );
-      this.log.info(`${label}: done in ${Math.round(performance.now() - started)} ms`);
+      this.remember(`${label}: done in ${Math.round(performance.now() - started)} ms`, 'info');
       return result;
     } catch (error) {
       const elapsed = Math.round(performance.now() - started);
-      if (isCancellation(error)) this.log.warn(`${label}: cancelled after ${elapsed} ms`);
-      else this.log.error(`${label}: failed after ${elapsed} ms: ${errorMessage(error)}`);
+      if (isCancellation(error)) this.remember(`${label}: cancelled after ${elapsed} ms`, 'warn');
+      else this.remember(`${label}: failed after ${elapsed} ms: ${errorMessage(error)}`, 'error');
       if (typeof error === 'object' && error !== null) this.logged.add(error);
       throw error;
     }
+  }
+
+  private remember(line: string, level: 'info' | 'warn' | 'error'): void {
+    this.log[level](line);
+    this.history.push(line);
+    if (this.history.length > 200) this.history.shift();
   }
 
   /** True when run() already logged this error. */

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { CheckpointInfo, VmInfo } from '../engine/model';
 import { LabSnapshot, type LabNode } from './nodes';
-import { treeItemOf } from './treeItems';
+import { tooltipOf, treeItemOf } from './treeItems';
 
 /** What the tree reads from the lab. */
 export interface TreeSource {
@@ -99,6 +99,11 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
   getTreeItem(node: LabNode): vscode.TreeItem {
     const hasChildren = (this.snapshot?.childrenOf(node).length ?? 0) > 0;
     return treeItemOf(node, hasChildren);
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: LabNode): vscode.TreeItem {
+    item.tooltip ??= tooltipOf(node);
+    return item;
   }
 
   async getChildren(node?: LabNode): Promise<LabNode[]> {

@@ -68,6 +68,12 @@ function vmItem(node: VmNode): vscode.TreeItem {
   const missing = vm.Status === 'Missing';
   item.description = `${missing ? 'Missing' : vm.State} · ${vm.CheckpointType}`;
   item.iconPath = missing ? icon('warning', 'list.errorForeground') : icon(...VM_ICONS[vm.State]);
+  return item;
+}
+
+function vmTooltip(node: VmNode): vscode.MarkdownString {
+  const vm = node.vm;
+  const missing = vm.Status === 'Missing';
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown(`**${escape(vm.Name)}**${missing ? ' (files missing or damaged)' : ''}\n\n`);
   tooltip.appendMarkdown(
@@ -85,8 +91,7 @@ function vmItem(node: VmNode): vscode.TreeItem {
     ].join('\n'),
   );
   if (vm.Notes) tooltip.appendMarkdown(`\n\n${escape(vm.Notes)}`);
-  item.tooltip = tooltip;
-  return item;
+  return tooltip;
 }
 
 function checkpointItem(node: CheckpointNode, hasChildren: boolean): vscode.TreeItem {
@@ -97,6 +102,12 @@ function checkpointItem(node: CheckpointNode, hasChildren: boolean): vscode.Tree
   const kind = checkpointKind(checkpoint);
   item.description = `${kind} · ${formatTime(checkpoint.CreationTime)}`;
   item.iconPath = checkpointIcon(checkpoint);
+  return item;
+}
+
+function checkpointTooltip(node: CheckpointNode): vscode.MarkdownString {
+  const checkpoint = node.checkpoint;
+  const kind = checkpointKind(checkpoint);
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown(`**${escape(checkpoint.Name)}**\n\n`);
   tooltip.appendMarkdown(
@@ -113,8 +124,7 @@ function checkpointItem(node: CheckpointNode, hasChildren: boolean): vscode.Tree
     ].join('\n'),
   );
   if (checkpoint.Notes) tooltip.appendMarkdown(`\n\n**Notes:** ${escape(checkpoint.Notes)}`);
-  item.tooltip = tooltip;
-  return item;
+  return tooltip;
 }
 
 function nowItem(node: NowNode): vscode.TreeItem {
@@ -124,8 +134,12 @@ function nowItem(node: NowNode): vscode.TreeItem {
   item.contextValue = contextValueOf(node);
   item.description = vm.State === 'Off' ? 'current state' : `current state · ${vm.State}`;
   item.iconPath = icon('arrow-right', 'charts.green');
-  item.tooltip = `The current state of '${vm.Name}'${vm.ParentCheckpointName === null ? '' : `, changed since '${vm.ParentCheckpointName}'`}. A new checkpoint captures it.`;
   return item;
+}
+
+function nowTooltip(node: NowNode): string {
+  const vm = node.vm;
+  return `The current state of '${vm.Name}'${vm.ParentCheckpointName === null ? '' : `, changed since '${vm.ParentCheckpointName}'`}. A new checkpoint captures it.`;
 }
 
 export function treeItemOf(node: LabNode, hasChildren: boolean): vscode.TreeItem {
@@ -136,5 +150,17 @@ export function treeItemOf(node: LabNode, hasChildren: boolean): vscode.TreeItem
       return checkpointItem(node, hasChildren);
     case 'now':
       return nowItem(node);
+  }
+}
+
+/** Tooltips are built when the user hovers (TreeDataProvider.resolveTreeItem), not for every node of a refresh. */
+export function tooltipOf(node: LabNode): vscode.MarkdownString | string {
+  switch (node.kind) {
+    case 'vm':
+      return vmTooltip(node);
+    case 'checkpoint':
+      return checkpointTooltip(node);
+    case 'now':
+      return nowTooltip(node);
   }
 }
