@@ -19,6 +19,8 @@ import { registerLabFileSystem } from './fs';
 
 export const VIEW_ID = 'checkpointLab.virtualMachines';
 export const STORE_ENV = 'CHECKPOINT_LAB_STORE';
+/** Set to 1 (npm start's demo) to create the sample lab in an empty store at activation. */
+export const SAMPLE_ENV = 'CHECKPOINT_LAB_SAMPLE_LAB';
 const GLOBAL_NOTICE_KEY = 'checkpointLab.globalStoreNoticeShown';
 
 /** What activate() returns: lets integration tests (and other extensions) see the extension's wiring. */
@@ -138,6 +140,11 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     );
   }
 
+  // `npm start`'s demo workspace opens with the sample lab: the script sets this variable.
+  if (process.env[SAMPLE_ENV] === '1') {
+    setTimeout(() => void createSampleWhenEmpty(host, output), 0);
+  }
+
   const activationMs = performance.now() - started;
   output.info(`Activated in ${activationMs.toFixed(1)} ms; lab store: ${location.path} (${location.source}; opened on first use)`);
   return {
@@ -162,6 +169,19 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     deactivate,
     activationMs,
   };
+}
+
+/** Builds the sample lab when the store has no VM yet (demo workspaces). */
+async function createSampleWhenEmpty(host: LabHost, output: vscode.LogOutputChannel): Promise<void> {
+  try {
+    const lab = await host.lab();
+    if ((await lab.listVms()).length > 0) return;
+    const { buildSampleLab } = await import('./commands/createSampleLab');
+    await buildSampleLab(lab);
+    output.info(`${SAMPLE_ENV}=1: created the sample lab`);
+  } catch (error) {
+    output.error(`${SAMPLE_ENV}=1: could not create the sample lab: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Lab rule (SPEC section 2): Running and Paused VMs are Saved when the window closes. */

@@ -15,9 +15,20 @@ describe('UI: the Checkpoint Lab container (Playwright in the real workbench)', 
 
   it('shows the Virtual Machines view with its welcome content when the lab is empty', async () => {
     const pane = await workbench.openCheckpointLab();
-    const link = pane.getByRole('button', { name: 'Create a virtual machine' });
-    await link.waitFor({ state: 'visible', timeout: 30_000 });
+    for (const name of ['Create a virtual machine', 'Create Sample Lab']) {
+      await pane.getByRole('button', { name }).waitFor({ state: 'visible', timeout: 30_000 });
+    }
     const shot = await workbench.screenshot('01-welcome-view');
     assert.ok(existsSync(shot));
+  });
+
+  it('Create Sample Lab from the welcome view shows two VMs and a checkpoint tree with a branch', async () => {
+    const pane = await workbench.openCheckpointLab();
+    await pane.getByRole('button', { name: 'Create Sample Lab' }).click();
+    await workbench.treeRow(pane, 'Feature B running').waitFor({ state: 'visible', timeout: 120_000 });
+    await workbench.treeRow(pane, 'Seed data').waitFor({ state: 'visible', timeout: 60_000 });
+    const labels = await workbench.treeLabels(pane);
+    assert.deepEqual(labels, ['sample-db', 'Seed data', 'Now', 'sample-web', 'Base install', 'Feature A', 'Feature B', 'Feature B running', 'Now']);
+    await workbench.screenshot('02-sample-lab');
   });
 });

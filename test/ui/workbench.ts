@@ -61,6 +61,74 @@ export class Workbench {
     return pane.first();
   }
 
+  /** The row of the Virtual Machines tree whose label matches (exactly, for a string). */
+  treeRow(pane: Locator, label: string | RegExp): Locator {
+    const pattern = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
+    return pane.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: pattern }) }).first();
+  }
+
+  /** The labels of the tree's rows, top to bottom (what the user reads). */
+  async treeLabels(pane: Locator): Promise<string[]> {
+    return pane.locator('.monaco-list-row .label-name').allInnerTexts();
+  }
+
+  /** Right-clicks a row and chooses a context-menu entry (hovered, then Enter: a click as the menu appears is sometimes lost). */
+  async contextMenu(row: Locator, entry: string): Promise<void> {
+    await row.click({ button: 'right' });
+    const escaped = entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const action = this.page.locator('.context-view .action-label', { hasText: new RegExp(`^${escaped}$`) }).first();
+    await action.waitFor({ state: 'visible', timeout: 15_000 });
+    await action.hover();
+    await this.page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${escaped}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** The entries of a row's context menu (the menu is closed again). */
+  async contextMenuEntries(row: Locator): Promise<string[]> {
+    await row.click({ button: 'right' });
+    const labels = this.page.locator('.context-view .action-label');
+    await labels.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const texts = (await labels.allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    return texts;
+  }
+
+  /** A button of the modal dialog (waits for it). */
+  async dialogButton(text: string): Promise<Locator> {
+    const button = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${text}$`) }).first();
+    await button.waitFor({ state: 'visible', timeout: 15_000 });
+    return button;
+  }
+
+  /** The modal dialog's message text. */
+  async dialogMessage(): Promise<string> {
+    const message = this.page.locator('.monaco-dialog-box .dialog-message-text').first();
+    await message.waitFor({ state: 'visible', timeout: 15_000 });
+    return message.innerText();
+  }
+
+  /** Runs a command from the palette by its title ("Checkpoint Lab: New Virtual Machine..."). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('Control+Shift+P');
+    const input = this.page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Answers the open quick input (input box or pick) with text, or accepts its default when text is undefined. */
+  async answerQuickInput(expectedTitle: string | RegExp, text?: string): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-title', { hasText: expectedTitle }).waitFor({ state: 'visible', timeout: 15_000 });
+    const input = widget.locator('input[type="text"]');
+    if (text !== undefined) await input.fill(text);
+    await this.page.keyboard.press('Enter');
+  }
+
   async screenshot(name: string): Promise<string> {
     mkdirSync(screenshotsDir, { recursive: true });
     const path = join(screenshotsDir, `${name}.png`);
