@@ -379,6 +379,22 @@ describe('engine: checkpoint rules R1-R25', function () {
     assert.equal((await lab.readFile(name, '/big.bin'))[12345], 9);
   });
 
+  it('R30 (index): ExclusiveBytes and SharedBytes are in the index, seen by another Lab without loading disks', async () => {
+    const name = await fresh();
+    await lab.writeFile(name, '/big.bin', Buffer.alloc(1024 * 1024, 1));
+    const { checkpoint } = await lab.checkpoint(name, { name: 'usage' });
+    await lab.writeFile(name, '/big.bin', Buffer.alloc(1024 * 1024, 2));
+    const listed = await lab.getCheckpoint(name, checkpoint.Id);
+    assert.ok(listed.ExclusiveBytes >= 1024 * 1024, `exclusive ${listed.ExclusiveBytes}`);
+    assert.ok(listed.SharedBytes > 0, 'the file system metadata Now still reads is shared');
+    const other = await openLab(root);
+    try {
+      assert.deepEqual(await other.getCheckpoint(name, checkpoint.Id), listed);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('R21: rename validates like R4; notes are free text', async () => {
     const name = await fresh();
     await lab.checkpoint(name, { name: 'old' });

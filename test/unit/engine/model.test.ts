@@ -3,7 +3,7 @@
  * and for every checkpoint a Map path -> content of the disk and, when it holds memory, of
  * /run. After every operation Now must read back exactly the model; after deletes, applies
  * and at the end of each run every checkpoint must too (R6-R19, section 2, the guest rules).
- * Runs: ENGINE_MODEL_RUNS (default 36), seed: ENGINE_MODEL_SEED.
+ * Runs: ENGINE_MODEL_RUNS (default 30), seed: ENGINE_MODEL_SEED.
  */
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -141,7 +141,7 @@ describe('engine: random operations against a whole-copy model (fast-check)', fu
   });
 
   it('R6-R19, section 2 and the guest rules: every checkpoint and Now read back what the model says', async () => {
-    const runs = Number(process.env.ENGINE_MODEL_RUNS ?? 36);
+    const runs = Number(process.env.ENGINE_MODEL_RUNS ?? 30);
     const seed = process.env.ENGINE_MODEL_SEED === undefined ? undefined : Number(process.env.ENGINE_MODEL_SEED);
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 40, maxLength: 120, size: 'max' }), async (ops) => {
@@ -231,16 +231,17 @@ async function step(lab: Lab, vm: string, m: Model, op: Op): Promise<void> {
       return;
     }
     case 'checkpoint':
-      return takeCheckpoint(lab, vm, m, () => lab.checkpoint(vm).then((r) => r.checkpoint.Id));
+      await takeCheckpoint(m, () => lab.checkpoint(vm).then((r) => r.checkpoint.Id));
+      return;
     case 'apply': {
       if (m.checkpoints.length === 0) return;
       const target = m.checkpoints[op.pick % m.checkpoints.length];
-      return applyModel(lab, vm, m, target, op.first, () => lab.apply(vm, target.id, { checkpointFirst: op.first }));
+      return applyModel(m, target, op.first, () => lab.apply(vm, target.id, { checkpointFirst: op.first }));
     }
     case 'revert': {
       const target = m.checkpoints.find((c) => c.id === m.parent);
       if (!target) return expectRefusal(lab.revert(vm, { checkpointFirst: op.first }), 'revert without parent');
-      return applyModel(lab, vm, m, target, op.first, () => lab.revert(vm, { checkpointFirst: op.first }));
+      return applyModel(m, target, op.first, () => lab.revert(vm, { checkpointFirst: op.first }));
     }
     case 'delete': {
       if (m.checkpoints.length === 0) return;
@@ -290,7 +291,7 @@ async function step(lab: Lab, vm: string, m: Model, op: Op): Promise<void> {
 }
 
 /** R5, R8-R10, R6 on the model. */
-async function takeCheckpoint(lab: Lab, vm: string, m: Model, take: () => Promise<string>): Promise<string | undefined> {
+async function takeCheckpoint(m: Model, take: () => Promise<string>): Promise<string | undefined> {
   if (m.checkpoints.length >= 50) {
     await expectRefusal(take(), 'R5');
     return undefined;
@@ -303,7 +304,7 @@ async function takeCheckpoint(lab: Lab, vm: string, m: Model, take: () => Promis
 }
 
 /** R11-R13 on the model. */
-async function applyModel(lab: Lab, vm: string, m: Model, target: ModelCheckpoint, first: boolean, apply: () => Promise<{ checkpointTaken?: { Id: string } }>): Promise<void> {
+async function applyModel(m: Model, target: ModelCheckpoint, first: boolean, apply: () => Promise<{ checkpointTaken?: { Id: string } }>): Promise<void> {
   if (first && m.checkpoints.length >= 50) return expectRefusal(apply(), 'R13 with R5');
   const result = await apply();
   if (first) {
