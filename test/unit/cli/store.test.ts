@@ -63,6 +63,9 @@ describe('CLI: export, import and the store', function () {
       assert.match(cli.ok(['export-vmsnapshot', '--vm-name', 'web-01', '--name', 'exported', '--path', path.join(dir, 'table-export')]).out, /Exported to /);
       const fromRaw = cli.json<VmJson>(['import-vm', '--path', result.DiskFile, '--name', 'from-raw']);
       assert.equal(cli.readFile(fromRaw.Name, '/app/hello.txt').toString(), 'hello from web-01', "the checkpoint's data, not Now's");
+      const viaNewVm = cli.json<VmJson>(['new-vm', '--name', 'from-vhd-path', '--vhd-path', result.DiskFile]);
+      assert.equal(viaNewVm.DiskSizeBytes, 1024 ** 3, 'the image decides the size');
+      assert.equal(cli.readFile('from-vhd-path', '/app/hello.txt').toString(), 'hello from web-01', 'new-vm --vhd-path uses the image as the disk');
     });
 
     it('import-vm refuses something that is not an export or a disk', () => {
