@@ -16,7 +16,8 @@
  *   - reads cost the same at any depth (R27): each open view keeps one flattened map,
  *     built once from the chain and updated incrementally by commits.
  * Writes are buffered in memory, spilled to free slots when they grow, and referenced
- * only by commitWrites() inside a store commit.
+ * only by commitWrites() inside a store commit; the whole blocks of large writes skip the
+ * buffer and go straight from the caller's buffer to free slots (still copy-on-write).
  */
 import { randomUUID } from 'node:crypto';
 import { LabError, StoreFileError } from '../errors';
@@ -32,11 +33,17 @@ export const MAX_CAPACITY = 64 * 1024 ** 3;
 export const DISKS_DIR = 'Virtual Hard Disks';
 export const POOL_FILE = 'blocks.pool';
 const DEFAULT_SPILL_BYTES = 32 * 1024 * 1024;
+const DEFAULT_DIRECT_WRITE_BYTES = 64 * 1024;
 const DISK_NAME = /^(disk\d+)(?:_([0-9a-fA-F-]{36}))?\.(a?vhdx)$/;
 
 export interface VmDisksOptions {
   /** Dirty bytes held in memory before they are spilled to free slots (default 32 MiB). */
   spillThresholdBytes?: number;
+  /**
+   * Writes whose whole-block part is at least this long go straight from the caller's buffer
+   * to free pool slots instead of being copied into memory (default 64 KiB; tests lower it).
+   */
+  directWriteBytes?: number;
   /** GUID source for new differencing disks (tests make it deterministic). */
   newGuid?: () => string;
 }
@@ -144,6 +151,7 @@ export class VmDisks {
   copiedDataBytes = 0;
   readonly dir: string;
   private readonly spillThreshold: number;
+  private readonly directWriteBytes: number;
   private readonly newGuid: () => string;
 
   private constructor(
@@ -153,6 +161,7 @@ export class VmDisks {
   ) {
     this.dir = `${DISKS_DIR}/${vmId}`;
     this.spillThreshold = options.spillThresholdBytes ?? DEFAULT_SPILL_BYTES;
+    this.directWriteBytes = Math.max(BLOCK_SIZE, options.directWriteBytes ?? DEFAULT_DIRECT_WRITE_BYTES);
     this.newGuid = options.newGuid ?? randomUUID;
   }
 
@@ -514,6 +523,57 @@ export class VmDisks {
   writeView(file: string, buffer: Uint8Array, offset: number, length: number, position: number): void {
     const node = this.node(file);
     const writes = (node.writes ??= { dirty: new Map(), pending: new BlockMap() });
+    const firstFull = Math.ceil(position / BLOCK_SIZE) * BLOCK_SIZE;
+    const fullEnd = Math.floor((position + length) / BLOCK_SIZE) * BLOCK_SIZE;
+    if (fullEnd - firstFull >= this.directWriteBytes && this.writeDirect(writes, buffer, offset + firstFull - position, firstFull / BLOCK_SIZE, (fullEnd - firstFull) / BLOCK_SIZE)) {
+      // the partial blocks at either end are merged with the disk's bytes in memory
+      if (firstFull > position) this.writeBuffered(file, writes, buffer, offset, firstFull - position, position);
+      if (position + length > fullEnd) this.writeBuffered(file, writes, buffer, offset + fullEnd - position, position + length - fullEnd, fullEnd);
+    } else this.writeBuffered(file, writes, buffer, offset, length, position);
+    if (this.dirtyBytes > this.spillThreshold) this.spill();
+  }
+
+  /**
+   * Large aligned writes: the whole blocks go from the caller's buffer straight to free pool
+   * slots (no copy in memory), recorded as pending like spilled blocks. Still copy-on-write:
+   * the slots are unreferenced until commitWrites() (whose commit fsyncs the pool first), and
+   * the caller may reuse its buffer at once since the bytes are already in the pool file.
+   * Returns false (the caller buffers instead) when another process changed the store, as
+   * spilling then would risk slots that process has taken; the commit reports it (DiskStale).
+   */
+  private writeDirect(writes: WriteBuffer, buffer: Uint8Array, at: number, firstBlock: number, count: number): boolean {
+    if (this.store.readSequence() !== this.store.knownSequence) return false;
+    const pool = this.rel(POOL_FILE);
+    const poolPath = this.store.abs(pool);
+    const slots = this.allocate(count);
+    try {
+      let runStart = 0;
+      for (let index = 1; index <= count; index++) {
+        if (index === count || slots[index] !== slots[index - 1] + 1) {
+          this.store.io.pwrite(poolPath, slots[runStart] * BLOCK_SIZE, buffer.subarray(at + runStart * BLOCK_SIZE, at + index * BLOCK_SIZE));
+          runStart = index;
+        }
+      }
+    } catch (error) {
+      for (const slot of slots) this.releaseNow(slot);
+      if (errnoCode(error) === 'ENOSPC') throw new StoreFullError(pool);
+      throw error;
+    }
+    this.spilled = true;
+    const { byteOffset } = buffer;
+    for (let index = 0; index < count; index++) {
+      const slot = slots[index];
+      this.slotCrc[slot] = crc32(new Uint8Array(buffer.buffer, byteOffset + at + index * BLOCK_SIZE, BLOCK_SIZE));
+      const block = firstBlock + index;
+      if (writes.dirty.delete(block)) this.dirtyBytes -= BLOCK_SIZE;
+      const old = writes.pending.get(block);
+      if (old >= 0) this.releaseNow(old);
+      writes.pending.set(block, slot);
+    }
+    return true;
+  }
+
+  private writeBuffered(file: string, writes: WriteBuffer, buffer: Uint8Array, offset: number, length: number, position: number): void {
     let done = 0;
     // Large aligned writes: one copy, sliced per block.
     const firstFull = Math.ceil(position / BLOCK_SIZE) * BLOCK_SIZE;
@@ -539,7 +599,6 @@ export class VmDisks {
       this.setDirty(writes, block, data);
       done += count;
     }
-    if (this.dirtyBytes > this.spillThreshold) this.spill();
   }
 
   /** @internal */

@@ -139,6 +139,15 @@ describe('crash safety at every write boundary (R28, R29)', () => {
     });
   });
 
+  it('large guest write (whole blocks straight to free slots, partial ends buffered, commitWrites)', async () => {
+    total += await crashEverywhere('large guest write', (store, disks) => {
+      const now = disks.list().find((d) => !d.frozen)!.file;
+      const device = disks.device(now, 'rw');
+      device.write(fill(9, 20 * BLOCK_SIZE + 300), 0, 20 * BLOCK_SIZE + 300, 5 * BLOCK_SIZE + 100);
+      store.commit((tx) => disks.commitWrites(tx));
+    });
+  });
+
   after(() => console.log(`      crash points tried in all: ${total}`));
   void nowFile;
 });

@@ -48,7 +48,8 @@ export async function runModel(ops: Op[], counter = { ops: 0 }): Promise<void> {
     const dir = scratch('clab-model-');
     try {
       const store = await Store.open(dir, { io: new NoSyncIo() });
-      const options = { spillThresholdBytes: 4 * BLOCK_SIZE };
+      // writes of two whole blocks or more take the direct path (straight to free slots)
+      const options = { spillThresholdBytes: 4 * BLOCK_SIZE, directWriteBytes: 2 * BLOCK_SIZE };
       let disks!: VmDisks;
       store.commit((tx) => {
         disks = VmDisks.create(store, tx, VM, GiB, options);

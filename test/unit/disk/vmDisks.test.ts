@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FaultIo } from '../../../src/engine/store/io';
 import { Store } from '../../../src/engine/store/store';
 import { BLOCK_SIZE, VmDisks } from '../../../src/engine/disk/vmDisks';
 import { cleanup, fill, GiB, newLab, readAll, scratch, snapshot, VM } from './helpers';
@@ -278,6 +279,58 @@ describe('VmDisks', () => {
     device.write(data, 0, data.length, 0);
     data.fill(0xee);
     assert.deepEqual(readAll(disks, 'disk0.vhdx', original.length), original);
+  });
+
+  it('writes large requests straight to free slots: unreferenced until commit, partial ends merged, damage found by verify', async () => {
+    const { store, disks } = await newLab(dir);
+    const device = disks.device('disk0.vhdx', 'rw');
+    device.write(fill(1, 8 * BLOCK_SIZE), 0, 8 * BLOCK_SIZE, 0);
+    store.commit((tx) => disks.commitWrites(tx));
+    const data = fill(2, 40 * BLOCK_SIZE + 300);
+    const position = 3 * BLOCK_SIZE + 1000; // unaligned: partial blocks at both ends
+    device.write(data, 0, data.length, position);
+    const poolPath = path.join(diskDir(), 'blocks.pool');
+    assert.ok(fs.statSync(poolPath).size >= 40 * BLOCK_SIZE, 'the whole blocks went to the pool at once');
+    const expected = Buffer.concat([fill(1, 8 * BLOCK_SIZE), Buffer.alloc(40 * BLOCK_SIZE)]).subarray(0, 48 * BLOCK_SIZE);
+    data.copy(expected, position);
+    assert.deepEqual(readAll(disks, 'disk0.vhdx', expected.length), expected);
+    // not committed: another process (a reload) sees the old disk
+    assert.deepEqual(readAll(VmDisks.load(store, VM), 'disk0.vhdx', 8 * BLOCK_SIZE), fill(1, 8 * BLOCK_SIZE));
+    store.commit((tx) => disks.commitWrites(tx));
+    assert.deepEqual(readAll(VmDisks.load(store, VM), 'disk0.vhdx', expected.length), expected);
+    assert.deepEqual(store.verify(), []);
+    // overwriting a directly written range again reuses its slot at once (it was never committed)
+    device.write(fill(3, 20 * BLOCK_SIZE), 0, 20 * BLOCK_SIZE, 10 * BLOCK_SIZE);
+    device.write(fill(4, 20 * BLOCK_SIZE), 0, 20 * BLOCK_SIZE, 10 * BLOCK_SIZE);
+    store.commit((tx) => disks.commitWrites(tx));
+    fill(4, 20 * BLOCK_SIZE).copy(expected, 10 * BLOCK_SIZE);
+    assert.deepEqual(readAll(VmDisks.load(store, VM), 'disk0.vhdx', expected.length), expected);
+    assert.deepEqual(store.verify(), []);
+    // a damaged block of a large write fails its checksum
+    const fd = fs.openSync(poolPath, 'r+');
+    const pool = fs.readFileSync(poolPath);
+    const slotAt = pool.indexOf(fill(4, 20 * BLOCK_SIZE).subarray(5 * BLOCK_SIZE, 6 * BLOCK_SIZE));
+    assert.ok(slotAt >= 0 && slotAt % BLOCK_SIZE === 0);
+    fs.writeSync(fd, Buffer.from([pool[slotAt + 77] ^ 0x80]), 0, 1, slotAt + 77);
+    fs.closeSync(fd);
+    const problems = store.verify();
+    assert.equal(problems.length, 1);
+    assert.match(problems[0].problem, new RegExp(`slot ${slotAt / BLOCK_SIZE} .*fails its checksum`));
+  });
+
+  it('a full disk (ENOSPC) during a large write names the pool and loses nothing committed', async () => {
+    const io = new FaultIo();
+    const { store, disks } = await newLab(dir, GiB, { io });
+    const device = disks.device('disk0.vhdx', 'rw');
+    device.write(fill(1, 4 * BLOCK_SIZE), 0, 4 * BLOCK_SIZE, 0);
+    store.commit((tx) => disks.commitWrites(tx));
+    io.enospc = (file) => file.endsWith('blocks.pool');
+    assert.throws(() => device.write(fill(2, 32 * BLOCK_SIZE), 0, 32 * BLOCK_SIZE, 0), /not enough disk space to write '.*blocks\.pool'/);
+    io.enospc = undefined;
+    assert.deepEqual(readAll(disks, 'disk0.vhdx', 4 * BLOCK_SIZE), fill(1, 4 * BLOCK_SIZE));
+    store.commit((tx) => disks.commitWrites(tx));
+    assert.deepEqual(readAll(VmDisks.load(store, VM), 'disk0.vhdx', 4 * BLOCK_SIZE), fill(1, 4 * BLOCK_SIZE));
+    assert.deepEqual(store.verify(), []);
   });
 
   it('removeAll deletes the VM\'s disk folder', async () => {
