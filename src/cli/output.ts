@@ -140,6 +140,21 @@ export const VM_COLUMNS: readonly Column<VmInfo>[] = [
   { header: 'ParentCheckpoint', value: (vm) => vm.ParentCheckpointName },
 ];
 
+/**
+ * Checkpoint table columns. `depth` indents names as Hyper-V Manager's tree does (rows come
+ * parents first, so a parent listed earlier gives its children one more level).
+ */
+export function checkpointColumns(rows: readonly CheckpointInfo[]): Column<CheckpointInfo>[] {
+  const depth = new Map<string, number>();
+  for (const row of rows) {
+    const parent = row.ParentSnapshotId === null ? undefined : depth.get(row.ParentSnapshotId);
+    depth.set(row.Id, parent === undefined ? 0 : parent + 1);
+  }
+  return CHECKPOINT_COLUMNS.map((column) =>
+    column.header === 'Name' ? { ...column, value: (c: CheckpointInfo) => `${'  '.repeat(depth.get(c.Id) ?? 0)}${c.Name}` } : column,
+  );
+}
+
 export const CHECKPOINT_COLUMNS: readonly Column<CheckpointInfo>[] = [
   { header: 'VMName', value: (c) => c.VMName },
   { header: 'Name', value: (c) => c.Name },

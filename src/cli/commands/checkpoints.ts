@@ -9,7 +9,7 @@ import type { Cli } from '../cli';
 import { UsageError } from '../errors';
 import { addCheckpointSelector, addJson, checkpointSelector, vmByName } from '../options';
 import type { CheckpointSelectorOptions, JsonOption } from '../options';
-import { CHANGE_COLUMNS, CHECKPOINT_COLUMNS, changeJson, checkpointJson, formatTable } from '../output';
+import { CHANGE_COLUMNS, CHECKPOINT_COLUMNS, changeJson, checkpointColumns, checkpointJson, formatTable } from '../output';
 import { choiceParser } from '../parse';
 import { printVm } from './vm';
 
@@ -20,7 +20,7 @@ export function printCheckpoint(cli: Cli, checkpoint: CheckpointInfo, options: J
 
 export function printCheckpoints(cli: Cli, checkpoints: readonly CheckpointInfo[], options: JsonOption): void {
   if (options.json) cli.json(checkpoints.map(checkpointJson));
-  else cli.write(formatTable(checkpoints, CHECKPOINT_COLUMNS));
+  else cli.write(formatTable(checkpoints, checkpointColumns(checkpoints)));
 }
 
 /** R13 "checkpoint first": say what was taken (and R9's notice) on stderr. */
