@@ -1,8 +1,12 @@
 // Bundles the extension (src/extension.ts -> dist/extension.js) and the command line
 // (src/cli/main.ts -> dist/cli.js). 'vscode' stays external: the host provides it.
+// 'ext2fs' stays external too and is copied to dist/node_modules: its lib/fs.js assigns
+// to constants in code paths we never call, which esbuild rejects, and its WebAssembly
+// glue is best loaded as shipped. Both bundles resolve it from dist/, so the .vsix and
+// `node dist/cli.js` need nothing from the project's node_modules.
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, cpSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -15,13 +19,23 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  external: ['ext2fs'],
 };
 
+function shipExt2fs() {
+  const target = 'dist/node_modules/ext2fs';
+  rmSync(target, { recursive: true, force: true });
+  for (const entry of ['package.json', 'index.js', 'lib', 'LICENSE']) {
+    cpSync(`node_modules/ext2fs/${entry}`, `${target}/${entry}`, { recursive: true, force: true });
+  }
+}
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'ext2fs'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 
+shipExt2fs();
 if (watch) {
   for (const options of builds) {
     const context = await esbuild.context(options);
