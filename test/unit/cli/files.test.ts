@@ -4,9 +4,10 @@
  * remove-vmfile, reading a checkpoint's files; refusals exit 1 and change nothing.
  */
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StoreCli, assertKeys, buildCli, removeDir, tempDir } from './helpers';
+import { CLI, StoreCli, assertKeys, buildCli, removeDir, tempDir } from './helpers';
 import type { CheckpointJson } from './helpers';
 
 interface FileRow {
@@ -117,6 +118,17 @@ describe('CLI: guest files', function () {
     cli.unchanged(() => cli.fails(['remove-vmfile', '--name', 'web-01', '--path', '/tree'], 1, /not empty/));
     cli.ok(['remove-vmfile', '--name', 'web-01', '--path', '/tree', '--recurse']);
     cli.fails(['get-vmfile', '--name', 'web-01', '--path', '/tree/a/b.txt'], 1, /does not exist/);
+  });
+
+  it('write-vmfile never waits for typing: a terminal on stdin is bad usage (exit 2)', function () {
+    // util-linux `script` gives the CLI a pseudo-terminal as stdin.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const command = [process.execPath, CLI, '--store', cli.store, 'write-vmfile', '--name', 'web-01', '--path', '/tty.txt'].map((a) => `'${a}'`).join(' ');
+    const before = cli.snapshot();
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(result.status, 2, result.stdout);
+    assert.match(result.stdout, /reads the content from standard input/);
+    assert.deepEqual(cli.snapshot(), before);
   });
 
   describe('bad paths and targets: exit 1, nothing on stdout, nothing changed', () => {
