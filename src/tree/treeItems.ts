@@ -22,9 +22,18 @@ export function formatBytes(bytes: number): string {
 
 /** Local time as R3 writes it (`11/21/2026 - 9:58:01 PM`), without the dash, for descriptions. */
 export function formatTime(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : formatCheckpointTime(date).replace(' - ', ' ');
+  let text = timeCache.get(iso);
+  if (text === undefined) {
+    const date = new Date(iso);
+    text = Number.isNaN(date.getTime()) ? iso : formatCheckpointTime(date).replace(' - ', ' ');
+    if (timeCache.size > 10_000) timeCache.clear();
+    timeCache.set(iso, text);
+  }
+  return text;
 }
+
+/** Creation times never change, and every refresh formats all of them again. */
+const timeCache = new Map<string, string>();
 
 const VM_ICONS: Record<VmInfo['State'], [string, string | undefined]> = {
   Off: ['vm-outline', undefined],

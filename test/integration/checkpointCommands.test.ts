@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointLabApi } from '../../src/extension';
-import { checkpointNode, choosePath, getApi, outline, pick, press, runWith, type, unique, vmNode } from './helpers';
+import { checkpointNode, choosePath, getApi, outline, pick, press, runWith, showView, type, unique, vmNode, waitForSelection } from './helpers';
 
 describe('Checkpoint commands (as a user runs them)', () => {
   let api: CheckpointLabApi;
@@ -11,6 +11,7 @@ describe('Checkpoint commands (as a user runs them)', () => {
 
   before(async () => {
     api = await getApi();
+    await showView();
     const lab = await api.lab();
     await lab.createVm({ name });
     await lab.writeFile(name, '/a.txt', 'one');
@@ -37,9 +38,12 @@ describe('Checkpoint commands (as a user runs them)', () => {
     assert.match(run.prompter.prompts[0].detail!, /plain "Apply" cannot be undone/);
     const taken = (run.result as { checkpointTaken?: { Name: string } }).checkpointTaken!.Name;
     assert.equal((await lab.readFile(name, '/a.txt')).toString(), 'one');
-    assert.deepEqual(await outline(api, name), ['One', '  Two', '    Three', `      ${taken}`, '  Now']);
-    assert.equal(api.view.selection[0]?.id, (await checkpointNode(api, name, taken)).id, 'the checkpoint taken first is revealed');
-    await lab.removeCheckpoint(name, { name: taken });
+    try {
+      assert.deepEqual(await outline(api, name), ['One', '  Two', '    Three', `      ${taken}`, '  Now']);
+      await waitForSelection(api, (await checkpointNode(api, name, taken)).id);
+    } finally {
+      await lab.removeCheckpoint(name, { name: taken });
+    }
   });
 
   it('Apply from the palette picks a checkpoint across VMs, then plain Apply', async () => {

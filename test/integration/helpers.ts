@@ -256,3 +256,13 @@ export async function waitFor(condition: () => Promise<boolean> | boolean, timeo
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Waits until the tree's selection is the node with this id (reveal's selection reaches the extension host asynchronously). */
+export async function waitForSelection(api: CheckpointLabApi, id: string): Promise<void> {
+  await waitFor(() => api.view.selection[0]?.id === id, 3_000, `selection of ${id} (selected: ${api.view.selection[0]?.id ?? 'nothing'})`);
+}
+
+/** Shows the Virtual Machines view, so reveal() has a visible tree to select in. */
+export async function showView(): Promise<void> {
+  await vscode.commands.executeCommand('checkpointLab.virtualMachines.focus');
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointLabApi } from '../../src/extension';
 import type { VmInfo } from '../../src/engine/model';
-import { checkpointNode, choosePath, escape, getApi, outline, pick, pickDefault, press, runWith, type, unique, vmNode } from './helpers';
+import { checkpointNode, choosePath, escape, getApi, outline, pick, pickDefault, press, runWith, showView, type, unique, vmNode, waitForSelection } from './helpers';
 
 describe('VM commands (as a user runs them)', () => {
   let api: CheckpointLabApi;
@@ -12,6 +12,7 @@ describe('VM commands (as a user runs them)', () => {
 
   before(async () => {
     api = await getApi();
+    await showView();
   });
 
   it('New VM asks name (validated), guest OS, disk size and generation, then shows the VM Off in the tree', async () => {
@@ -129,7 +130,7 @@ describe('VM commands (as a user runs them)', () => {
     prompter.assertDone();
     assert.match(result.checkpoint.Name, new RegExp(`^${name} - \\(\\d{1,2}/\\d{1,2}/\\d{4} - \\d{1,2}:\\d{2}:\\d{2} (AM|PM)\\)$`));
     assert.deepEqual(await outline(api, name), [result.checkpoint.Name, '  Now']);
-    assert.equal(api.view.selection[0]?.id, (await checkpointNode(api, name, result.checkpoint.Name)).id, 'the new checkpoint is revealed and selected');
+    await waitForSelection(api, (await checkpointNode(api, name, result.checkpoint.Name)).id);
     assert.equal(api.tree.getTreeItem(await vmNode(api, name)).contextValue, 'vm.off.parent');
   });
 
@@ -172,7 +173,7 @@ describe('VM commands (as a user runs them)', () => {
     const lab = await api.lab();
     const bare = unique('bare');
     await lab.createVm({ name: bare });
-    const run = await runWith(api, 'checkpointLab.vm.revert', [pick(name)]);
+    const run = await runWith(api, 'checkpointLab.vm.revert', [pick(name), press(undefined)]);
     assert.ok(!run.prompter.prompts[0].items!.includes(bare));
     run.prompter.assertDone();
   });
@@ -197,6 +198,7 @@ describe('VM commands (as a user runs them)', () => {
 
   it('Export VM asks a folder and a disk format, and writes <folder>/<VM name>/ (R23); Import VM brings it back under a new name', async () => {
     const lab = await api.lab();
+    if ((await lab.getVm(name)).State === 'Saved') await lab.removeSavedState(name); // the last Revert restored memory
     await lab.writeFile(name, '/srv/exported.txt', 'travels with the export', { createParents: true });
     const dir = mkdtempSync(join(tmpdir(), 'cl-export-'));
     const exported = await runWith<{ folder: string; diskFile: string }>(api, 'checkpointLab.vm.export', [choosePath(dir), pick('Raw')], await vmNode(api, name));
