@@ -211,8 +211,8 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
     // keyboard: Tab reaches the controls in order, the label names each one
     await frame.locator('#name').focus();
     await page.keyboard.press('Tab');
-    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'notes');
+    assert.equal(await frame.evaluate('document.activeElement && document.activeElement.id'), 'notes');
     await page.keyboard.press('Tab');
-    assert.equal(await frame.evaluate(() => document.activeElement?.id), 'cp-enabled');
+    assert.equal(await frame.evaluate('document.activeElement && document.activeElement.id'), 'cp-enabled');
   });
 });
