@@ -23,7 +23,7 @@
   const rules = /** @type {any} */ (globalThis).CheckpointLabRules;
 
   /** @type {SettingsField[]} */
-  const FIELDS = ['name', 'notes', 'checkpoints', 'snapshotFileLocation', 'automaticCheckpoints', 'backup', 'shutdown', 'guestServices', 'memoryMiB'];
+  const FIELDS = ['checkpoints', 'snapshotFileLocation', 'automaticCheckpoints', 'name', 'notes', 'shutdown', 'backup', 'guestServices', 'memoryMiB'];
   /** @type {Record<SettingsField, string>} */
   const FIELD_LABELS = {
     name: 'Name',
@@ -81,22 +81,7 @@
 </div>
 <div id="error" class="banner error" role="alert" hidden></div>
 <div class="sections" id="sections">
-  <section aria-labelledby="h-name">
-    <h2 id="h-name">Name</h2>
-    <p class="hint">You can edit the name of this virtual machine and add notes to it.</p>
-    <div class="field">
-      <label for="name">Name:</label>
-      <input type="text" id="name" spellcheck="false" autocomplete="off" aria-describedby="name-error">
-      <p id="name-error" class="field-error" hidden></p>
-    </div>
-    <div class="field">
-      <label for="notes">Notes:</label>
-      <textarea id="notes" rows="3" aria-describedby="notes-error"></textarea>
-      <p id="notes-error" class="field-error" hidden></p>
-    </div>
-  </section>
-
-  <section aria-labelledby="h-checkpoints">
+  <section class="checkpoints" aria-labelledby="h-checkpoints">
     <h2 id="h-checkpoints">Checkpoints</h2>
     <p class="hint">You can use checkpoints to go back to a previous state of a virtual machine.</p>
     <div class="check">
@@ -141,6 +126,21 @@
       <label for="automatic">Use automatic checkpoints</label>
     </div>
     <p class="hint indent" id="automatic-hint">Automatically create a checkpoint when the virtual machine starts (and remove it after a clean shut down).</p>
+  </section>
+
+  <section aria-labelledby="h-name">
+    <h2 id="h-name">Name</h2>
+    <p class="hint">You can edit the name of this virtual machine and add notes to it.</p>
+    <div class="field">
+      <label for="name">Name:</label>
+      <input type="text" id="name" spellcheck="false" autocomplete="off" aria-describedby="name-error">
+      <p id="name-error" class="field-error" hidden></p>
+    </div>
+    <div class="field">
+      <label for="notes">Notes:</label>
+      <textarea id="notes" rows="3" aria-describedby="notes-error"></textarea>
+      <p id="notes-error" class="field-error" hidden></p>
+    </div>
   </section>
 
   <section aria-labelledby="h-integration">

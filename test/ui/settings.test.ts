@@ -201,6 +201,7 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
     assert.equal(await frame.locator('#location-reason').textContent(), R22);
     assert.equal(await frame.locator('#memory').isEnabled(), true, 'Off: memory can change');
     assert.equal(await frame.locator('#memory').inputValue(), '2048');
+    await frame.locator('#location-reason').scrollIntoViewIfNeeded();
     await workbench.screenshot('settings-04-location-locked-light');
     await colorTheme('Dark Modern', /\bvs-dark\b/);
     await until(async () => /vscode-dark/.test((await frame.locator('body').getAttribute('class')) ?? ''), 'the page in the dark theme');
@@ -209,10 +210,13 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
     await until(async () => /vscode-high-contrast/.test((await frame.locator('body').getAttribute('class')) ?? ''), 'the page in high contrast');
     await workbench.screenshot('settings-06-location-locked-high-contrast');
     // keyboard: Tab reaches the controls in order, the label names each one
-    await frame.locator('#name').focus();
-    await page.keyboard.press('Tab');
-    assert.equal(await frame.evaluate('document.activeElement && document.activeElement.id'), 'notes');
-    await page.keyboard.press('Tab');
-    assert.equal(await frame.evaluate('document.activeElement && document.activeElement.id'), 'cp-enabled');
+    await frame.locator('#cp-enabled').focus();
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      order.push(String(await frame.evaluate('document.activeElement && document.activeElement.id')));
+    }
+    // the checked radio is the group's one stop; the greyed-out location and Browse are skipped
+    assert.deepEqual(order, ['cp-production', 'cp-fallback', 'automatic', 'name', 'notes', 'is-shutdown']);
   });
 });
