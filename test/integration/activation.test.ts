@@ -22,10 +22,11 @@ describe('Extension activation (real VS Code host)', () => {
 });
 
 describe('Activation cost', () => {
-  it('activates in under 150 ms (the store opens later, on first use; reported for the bench)', async () => {
+  it('activates in under 150 ms (the store opens later, on first use; reported for the bench)', async function () {
     const extension = vscode.extensions.getExtension<CheckpointLabApi>(extensionId)!;
     const api = await extension.activate();
-    console.log(`[bench] extension activation: ${api.activationMs.toFixed(1)} ms (target < 150 ms)`);
+    // the host's console is not ours: the figure goes into the test's title, which the report prints
+    this.test!.title += `: activate() took ${api.activationMs.toFixed(1)} ms in this host`;
     assert.ok(api.activationMs < 150, `activation took ${api.activationMs} ms`);
   });
 });
