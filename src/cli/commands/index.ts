@@ -6,6 +6,7 @@ import { registerExportImportCommands } from './exportImport';
 import { registerFileCommands } from './files';
 import { registerLifecycleCommands } from './lifecycle';
 import { registerStoreCommands } from './store';
+import { registerSyncCommands } from './sync';
 import { registerVmCommands } from './vm';
 
 export function registerCommands(program: Command, cli: Cli): void {
@@ -14,6 +15,6 @@ export function registerCommands(program: Command, cli: Cli): void {
   registerCheckpointCommands(program, cli); // checkpoint-vm, get-vmsnapshot, restore-vmsnapshot, revert-vm, remove/rename/compare-vmsnapshot
   registerExportImportCommands(program, cli); // export-vm, export-vmsnapshot, import-vm
   registerFileCommands(program, cli); // copy-vmfile, write-vmfile, remove-vmfile, get-vmfile, list-vmfiles
-  // sync-vmfolder (the Dev/UAT loop issue) goes here: commands/sync.ts with registerSyncCommands(program, cli).
+  registerSyncCommands(program, cli); // sync-vmfolder (the Dev/UAT loop)
   registerStoreCommands(program, cli); // test-vmstore
 }

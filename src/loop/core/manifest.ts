@@ -75,12 +75,27 @@ export function emptyManifest(vmId: string, guestPath: string, hostPath: string)
   return { format: MANIFEST_FORMAT, vmId, guestPath, hostPath: path.resolve(hostPath), host: {}, guest: null, storeSequence: null, parentCheckpointId: null, updated: new Date(0).toISOString() };
 }
 
-/** Manifests and checkpoint snapshots of one store. */
+/**
+ * Manifests and checkpoint snapshots of one store. Loads are cached in memory (checked
+ * against the file's mtime and size), and saves are written in the background: a lost or
+ * late manifest only costs a full comparison later, because a manifest is trusted only
+ * when the store's sequence it recorded is still current (see knownGuest in sync.ts).
+ * flush() waits for pending writes (the CLI calls it before it exits).
+ */
 export class ManifestStore {
+  private static readonly cache = new Map<string, { mtimeMs: number; size: number; manifest: Manifest }>();
+  private static readonly pending = new Map<string, Promise<void>>();
+  private static readonly snapshots = new Map<string, FolderState>();
+
   constructor(readonly dir: string) {}
 
   static forStore(storeRoot: string): ManifestStore {
     return new ManifestStore(path.join(storeRoot, LOOP_DIR));
+  }
+
+  /** Waits for every background write of every store. */
+  static async flush(): Promise<void> {
+    while (ManifestStore.pending.size > 0) await Promise.all([...ManifestStore.pending.values()]);
   }
 
   private file(key: string): string {
@@ -93,34 +108,101 @@ export class ManifestStore {
 
   /** The manifest, or an empty one when missing or unreadable (a damaged manifest only costs a full sync). */
   load(vmId: string, guestPath: string, hostPath: string): Manifest {
-    const key = linkKey(vmId, guestPath, hostPath);
+    const file = this.file(linkKey(vmId, guestPath, hostPath));
     try {
-      const data = JSON.parse(fs.readFileSync(this.file(key), 'utf8')) as Manifest;
-      if (data?.format === MANIFEST_FORMAT && data.vmId === vmId && data.guestPath === guestPath && typeof data.host === 'object') return data;
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      const cached = ManifestStore.cache.get(file);
+      if (cached && (ManifestStore.pending.has(file) || (stat && stat.mtimeMs === cached.mtimeMs && stat.size === cached.size))) return cached.manifest;
+      if (stat) {
+        const data = decodeManifest(fs.readFileSync(file, 'utf8'));
+        if (data && data.vmId === vmId && data.guestPath === guestPath) {
+          ManifestStore.cache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, manifest: data });
+          return data;
+        }
+      }
     } catch {
-      // missing or damaged: start over
+      // damaged: start over
     }
     return emptyManifest(vmId, guestPath, hostPath);
   }
 
-  save(manifest: Manifest): void {
+  /** Saves in the background (see the class comment); `prepare` runs first (e.g. waits for the store to settle). */
+  save(manifest: Manifest, prepare?: () => Promise<void>): Promise<void> {
     manifest.updated = new Date().toISOString();
-    writeAtomic(this.file(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath)), JSON.stringify(manifest));
+    const file = this.file(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath));
+    ManifestStore.cache.set(file, { mtimeMs: -1, size: -1, manifest });
+    const previous = ManifestStore.pending.get(file) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (prepare) await prepare();
+        if (ManifestStore.cache.get(file)?.manifest !== manifest) return; // a newer save follows
+        writeAtomic(file, encodeManifest(manifest));
+        const stat = fs.statSync(file);
+        ManifestStore.cache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, manifest });
+      })
+      .catch(() => {
+        // not saved: the next sync compares more, nothing is wrong
+        ManifestStore.cache.delete(file);
+      })
+      .finally(() => {
+        if (ManifestStore.pending.get(file) === next) ManifestStore.pending.delete(file);
+      });
+    ManifestStore.pending.set(file, next);
+    return next;
   }
 
+  /** What the folder held in a checkpoint (written in the background, served from memory until then). */
   saveSnapshot(manifest: Manifest, checkpointId: string, state: FolderState): void {
-    writeAtomic(this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId), JSON.stringify(state));
+    const file = this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId);
+    ManifestStore.snapshots.set(file, state);
+    const write = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => writeAtomic(file, JSON.stringify(state)))
+      .catch(() => undefined)
+      .finally(() => {
+        ManifestStore.snapshots.delete(file);
+        if (ManifestStore.pending.get(file) === write) ManifestStore.pending.delete(file);
+      });
+    ManifestStore.pending.set(file, write);
   }
 
   loadSnapshot(manifest: Manifest, checkpointId: string): FolderState | undefined {
+    const file = this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId);
+    const pending = ManifestStore.snapshots.get(file);
+    if (pending) return pending;
     try {
-      const data = JSON.parse(fs.readFileSync(this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId), 'utf8')) as FolderState;
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as FolderState;
       if (data && typeof data.files === 'object' && Array.isArray(data.dirs)) return data;
     } catch {
       // no snapshot for this checkpoint
     }
     return undefined;
   }
+}
+
+/** On disk: host entries as arrays, and the guest as `"host"` when it holds exactly the host's files. */
+function encodeManifest(manifest: Manifest): string {
+  const host: Record<string, [number, number, number, string]> = {};
+  let same = manifest.guest !== null;
+  for (const [rel, e] of Object.entries(manifest.host)) {
+    host[rel] = [e.size, e.mtimeMs, e.ino, e.id];
+    if (same && manifest.guest!.files[rel] !== e.id) same = false;
+  }
+  if (same && Object.keys(manifest.guest!.files).length !== Object.keys(manifest.host).length) same = false;
+  return JSON.stringify({ ...manifest, host, guest: same ? { sameAsHost: true, dirs: manifest.guest!.dirs } : manifest.guest });
+}
+
+function decodeManifest(text: string): Manifest | undefined {
+  const raw = JSON.parse(text) as Omit<Manifest, 'host' | 'guest'> & { host: Record<string, [number, number, number, string]>; guest: FolderState | { sameAsHost: true; dirs: string[] } | null };
+  if (raw?.format !== MANIFEST_FORMAT || typeof raw.host !== 'object') return undefined;
+  const host: Record<string, HostEntry> = {};
+  const ids: Record<string, string> = {};
+  for (const [rel, [size, mtimeMs, ino, id]] of Object.entries(raw.host)) {
+    host[rel] = { size, mtimeMs, ino, id };
+    ids[rel] = id;
+  }
+  const guest = raw.guest === null ? null : 'sameAsHost' in raw.guest ? { files: ids, dirs: raw.guest.dirs } : raw.guest;
+  return { ...raw, host, guest };
 }
 
 function writeAtomic(file: string, text: string): void {

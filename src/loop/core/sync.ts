@@ -232,20 +232,26 @@ function deepestFirst(rels: string[]): string[] {
 }
 
 /** After a sync: the manifest records both sides, and the tracker vouches for the guest. */
-async function finish(p: Prepared, host: Record<string, HostEntry>, guest: FolderState): Promise<void> {
+function finish(p: Prepared, host: Record<string, HostEntry>, guest: FolderState, save = true): void {
   p.manifest.host = host;
   p.manifest.guest = guest;
-  await settle(p);
+  trackerFor(p.lab).arm(p.key, p.vm.Id, p.guestPath);
+  if (save) persist(p);
 }
 
-/** Records the store's sequence once the engine's follow-up commits are done, then saves. */
-async function settle(p: Prepared): Promise<void> {
-  await p.lab.listVms(); // waits for the engine's coalesced usage commit
-  const vm = await p.lab.getVm({ id: p.vm.Id });
-  p.manifest.storeSequence = readStoreSequence(p.lab.root);
-  p.manifest.parentCheckpointId = vm.ParentCheckpointId;
-  p.manifests.save(p.manifest);
-  trackerFor(p.lab).arm(p.key, p.vm.Id, p.guestPath);
+/**
+ * Saves the manifest in the background, once the engine's coalesced follow-up commit is
+ * done, with the store's sequence then: another process trusts the manifest only while
+ * that sequence is current. Until then the in-process tracker vouches for the guest.
+ */
+function persist(p: Prepared): void {
+  const manifest = p.manifest;
+  void p.manifests.save(manifest, async () => {
+    await p.lab.listVms(); // waits for the engine's usage commit
+    const vm = await p.lab.getVm({ id: p.vm.Id });
+    manifest.storeSequence = readStoreSequence(p.lab.root);
+    manifest.parentCheckpointId = vm.ParentCheckpointId;
+  });
 }
 
 function hostEntries(scan: HostScan): Record<string, HostEntry> {
@@ -256,7 +262,7 @@ function hostEntries(scan: HostScan): Record<string, HostEntry> {
 
 // ------------------------------------------------------------------ Roll In
 
-async function rollInPrepared(p: Prepared, options: SyncOptions): Promise<SyncResult> {
+async function rollInPrepared(p: Prepared, options: SyncOptions, save = true): Promise<SyncResult> {
   assertWritable(p.vm);
   const scan = scanHost(p.hostPath, p.manifest.host, { excludes: p.link.excludes ?? [], useGitignore: p.link.useGitignore === true });
   cancelled(options.signal);
@@ -348,7 +354,7 @@ async function rollInPrepared(p: Prepared, options: SyncOptions): Promise<SyncRe
   }
   const guestFiles: Record<string, string> = {};
   for (const [rel, file] of scan.files) guestFiles[rel] = file.id!;
-  await finish(p, hostEntries(scan), { files: guestFiles, dirs: scan.dirs });
+  finish(p, hostEntries(scan), { files: guestFiles, dirs: scan.dirs }, save);
   return result;
 }
 
@@ -377,13 +383,13 @@ export async function rollInAndCheckpoint(lab: Lab, link: LinkSpec, options: Syn
   }
   let sync: SyncResult;
   try {
-    sync = await rollInPrepared(p, options);
+    sync = await rollInPrepared(p, options, false);
   } catch (error) {
     throw cancellation(error, options.signal);
   }
   const taken = await lab.checkpoint({ id: p.vm.Id }, options.checkpointName === undefined ? {} : { name: options.checkpointName });
   p.manifests.saveSnapshot(p.manifest, taken.checkpoint.Id, p.manifest.guest!);
-  await settle(p);
+  persist(p);
   return { sync, checkpoint: taken.checkpoint, ...(taken.notice ? { notice: taken.notice } : {}) };
 }
 
@@ -474,7 +480,7 @@ async function rollOutPrepared(p: Prepared, options: SyncOptions, appliedCheckpo
   }
   for (const rel of fetch) if (skip.has(rel)) result.skipped.push(rel);
   for (const rel of removeFiles) if (skip.has(rel)) result.skipped.push(rel);
-  await finish(p, host, guestState);
+  finish(p, host, guestState);
   return result;
 }
 
