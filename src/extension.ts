@@ -127,9 +127,13 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration('checkpointLab.storeLocation')) return;
-      const next = storeLocationOf(context);
-      exportStoreToTerminals(context, next);
-      await host.setLocation(next);
+      try {
+        const next = storeLocationOf(context);
+        exportStoreToTerminals(context, next);
+        await host.setLocation(next);
+      } catch (error) {
+        ops.report(error);
+      }
     }),
   );
 
