@@ -20,7 +20,6 @@ export function loadGuest(): Guest {
   if (loaded) return loaded;
   const before = new Map(GUARDED_EVENTS.map((event) => [event, new Set(process.listeners(event as 'uncaughtException'))]));
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('./guest') as Guest;
   } finally {
     for (const event of GUARDED_EVENTS) {

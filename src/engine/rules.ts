@@ -61,7 +61,6 @@ export function validateName(name: unknown): string {
   if (typeof name !== 'string') throw labError('InvalidName', messages.nameLength());
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH) throw labError('InvalidName', messages.nameLength());
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) throw labError('InvalidName', messages.nameControl());
   return trimmed;
 }

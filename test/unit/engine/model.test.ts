@@ -251,7 +251,12 @@ async function step(lab: Lab, vm: string, m: Model, op: Op): Promise<void> {
       if (op.subtree) {
         for (let grew = true; grew; ) {
           grew = false;
-          for (const c of m.checkpoints) if (c.parent !== null && gone.has(c.parent) && !gone.has(c.id)) gone.add(c.id), (grew = true);
+          for (const c of m.checkpoints) {
+            if (c.parent !== null && gone.has(c.parent) && !gone.has(c.id)) {
+              gone.add(c.id);
+              grew = true;
+            }
+          }
         }
       }
       const byId = new Map(m.checkpoints.map((c) => [c.id, c]));
