@@ -10,7 +10,15 @@ import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 
 export const REPO = path.resolve(__dirname, '../../..');
-export const CLI = path.join(REPO, 'dist', 'cli.js');
+export const BUILT_CLI = path.join(REPO, 'dist', 'cli.js');
+/**
+ * The bundle the tests run: the bytes `node esbuild.mjs` just wrote to dist/cli.js, copied
+ * beside it (same folder, so dist/node_modules and assets/ resolve the same way) so that
+ * another build rewriting dist/cli.js meanwhile (other suites, a watch build) cannot hand
+ * a half-written file to a test. Removed when the test process exits; .vscodeignore and
+ * .gitignore keep it out of packages and commits.
+ */
+export const CLI = path.join(REPO, 'dist', `.cli-under-test-${process.pid}.js`);
 
 let built = false;
 
@@ -19,9 +27,15 @@ let built = false;
  * already there (for debugging a bundle built some other way).
  */
 export function buildCli(): void {
-  if (built || process.env.CLI_TEST_NO_BUILD === '1') return;
-  const result = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`node esbuild.mjs failed:\n${result.stdout}${result.stderr}`);
+  if (built) return;
+  if (process.env.CLI_TEST_NO_BUILD !== '1') {
+    const result = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`node esbuild.mjs failed:\n${result.stdout}${result.stderr}`);
+  }
+  const staging = `${CLI}.tmp`;
+  fs.copyFileSync(BUILT_CLI, staging);
+  fs.renameSync(staging, CLI);
+  process.once('exit', () => fs.rmSync(CLI, { force: true }));
   built = true;
 }
 
