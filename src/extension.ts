@@ -16,6 +16,7 @@ import type { LabNode } from './tree/nodes';
 import { VmTreeProvider } from './tree/provider';
 import { registerSettingsPanel } from './webview/settingsPanel';
 import { registerLabFileSystem } from './fs';
+import { registerLoop } from './loop';
 
 export const VIEW_ID = 'checkpointLab.virtualMachines';
 export const STORE_ENV = 'CHECKPOINT_LAB_STORE';
@@ -123,6 +124,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
   context.subscriptions.push(...registerCommands(commandContext));
   registerSettingsPanel(context, { host, ops, prompter: () => prompter });
   context.subscriptions.push(...registerLabFileSystem(context, commandContext));
+  registerLoop(context, commandContext);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {

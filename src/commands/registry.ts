@@ -29,6 +29,7 @@ import { shutDownVm } from './shutDownVm';
 import { startVm } from './startVm';
 import { turnOffVm } from './turnOffVm';
 import { vmSettings } from './vmSettings';
+import { LOOP_COMMANDS } from '../loop/commands';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'checkpointLab.vm.create': createVm,
@@ -56,6 +57,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'checkpointLab.lab.createSample': createSampleLab,
   'checkpointLab.view.refresh': refreshView,
   'checkpointLab.view.collapseAll': collapseAll,
+  ...LOOP_COMMANDS, // the Dev/UAT loop (src/loop)
 };
 
 export function registerCommands(context: CommandContext): vscode.Disposable[] {

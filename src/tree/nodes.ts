@@ -26,11 +26,20 @@ export interface NowNode {
   readonly vm: VmInfo;
 }
 
-export type LabNode = VmNode | CheckpointNode | NowNode;
+/** A host folder linked to a folder of the VM's disk (the Dev/UAT loop, src/loop); listed after Now. */
+export interface LinkNode {
+  readonly kind: 'link';
+  readonly id: string;
+  readonly vm: VmInfo;
+  readonly link: { readonly id: string; readonly label: string; readonly description: string; readonly tooltip: string };
+}
+
+export type LabNode = VmNode | CheckpointNode | NowNode | LinkNode;
 
 export const vmNodeId = (vmId: string): string => `vm/${vmId}`;
 export const checkpointNodeId = (vmId: string, checkpointId: string): string => `checkpoint/${vmId}/${checkpointId}`;
 export const nowNodeId = (vmId: string): string => `now/${vmId}`;
+export const linkNodeId = (vmId: string, linkId: string): string => `link/${vmId}/${linkId}`;
 
 /** One consistent picture of the lab: the nodes, their children and parents. */
 export class LabSnapshot {
@@ -121,7 +130,7 @@ export class LabSnapshot {
  * contextValue encodes kind and state for the menus' `viewItem =~ /.../` clauses:
  *   vm.<off|running|paused|saved>[.parent][.cpdisabled]   vm.missing
  *   checkpoint.<production|standard>[.memory][.automatic][.recovery]   checkpoint.missing
- *   now
+ *   now   link
  * `.parent`: the VM has a ParentCheckpoint (Revert is possible, R13);
  * `.cpdisabled`: CheckpointType Disabled (Checkpoint would fail, R2).
  */
@@ -145,5 +154,7 @@ export function contextValueOf(node: LabNode): string {
     }
     case 'now':
       return node.vm.Status === 'Missing' || node.vm.CheckpointType === 'Disabled' ? 'now.cpdisabled' : 'now';
+    case 'link':
+      return 'link';
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CheckpointInfo, VmInfo } from '../engine/model';
-import { LabSnapshot, type LabNode } from './nodes';
+import { LabSnapshot, type LabNode, type LinkNode, type VmNode } from './nodes';
 import { tooltipOf, treeItemOf } from './treeItems';
 
 /** What the tree reads from the lab. */
@@ -38,6 +38,8 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
   /** The last error of a reload, shown as the view's message. */
   lastError: string | undefined;
   private readonly subscription: vscode.Disposable;
+  /** Extra children after a VM's checkpoints and Now (the loop's linked folders). */
+  private linkSource: ((vm: VmNode) => LinkNode[]) | undefined;
 
   constructor(private readonly host: TreeHost) {
     this.subscription = host.onDidChange(() => this.scheduleRefresh());
@@ -46,6 +48,12 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
   /** The last loaded snapshot (may be stale by one pending refresh). */
   get current(): LabSnapshot | undefined {
     return this.snapshot;
+  }
+
+  /** Lists a VM's linked folders under it (src/loop). */
+  setLinkSource(source: ((vm: VmNode) => LinkNode[]) | undefined): void {
+    this.linkSource = source;
+    this.scheduleRefresh();
   }
 
   /** Marks the tree stale and asks the view to ask again (coalesced). */
@@ -116,10 +124,12 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
     if (!node) return snapshot.roots;
     // A node from an older snapshot: answer from the current one by id.
     const current = snapshot.get(node.id);
+    if (current?.kind === 'vm' && this.linkSource) return [...snapshot.childrenOf(current), ...this.linkSource(current)];
     return current ? snapshot.childrenOf(current) : [];
   }
 
   getParent(node: LabNode): LabNode | undefined {
+    if (node.kind === 'link') return this.snapshot?.vmNode(node.vm.Id);
     return this.snapshot?.parentOf(this.snapshot.get(node.id) ?? node);
   }
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { formatCheckpointTime } from '../engine/rules';
 import type { CheckpointInfo, VmInfo } from '../engine/model';
-import { contextValueOf, type CheckpointNode, type LabNode, type NowNode, type VmNode } from './nodes';
+import { contextValueOf, type CheckpointNode, type LabNode, type LinkNode, type NowNode, type VmNode } from './nodes';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -151,8 +151,19 @@ function nowTooltip(node: NowNode): string {
   return `The current state of '${vm.Name}'${vm.ParentCheckpointName === null ? '' : `, changed since '${vm.ParentCheckpointName}'`}. A new checkpoint captures it.`;
 }
 
+function linkItem(node: LinkNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.link.label, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.contextValue = contextValueOf(node);
+  item.description = node.link.description;
+  item.iconPath = icon('repo-sync', 'charts.blue');
+  return item;
+}
+
 export function treeItemOf(node: LabNode, hasChildren: boolean): vscode.TreeItem {
   switch (node.kind) {
+    case 'link':
+      return linkItem(node);
     case 'vm':
       return vmItem(node);
     case 'checkpoint':
@@ -165,6 +176,8 @@ export function treeItemOf(node: LabNode, hasChildren: boolean): vscode.TreeItem
 /** Tooltips are built when the user hovers (TreeDataProvider.resolveTreeItem), not for every node of a refresh. */
 export function tooltipOf(node: LabNode): vscode.MarkdownString | string {
   switch (node.kind) {
+    case 'link':
+      return node.link.tooltip;
     case 'vm':
       return vmTooltip(node);
     case 'checkpoint':
