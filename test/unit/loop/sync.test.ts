@@ -1,0 +1,202 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Lab } from '../../../src/engine';
+import { applyAndRollOut, type LinkSpec, ManifestStore, rollIn, rollInAndCheckpoint, rollOut } from '../../../src/loop/core';
+import { type LoopFixture, loopFixture } from './helpers';
+
+const sorted = (list: string[]) => [...list].sort();
+
+describe('loop: Roll In / Roll Out against a real lab', function () {
+  this.timeout(120_000);
+  let f: LoopFixture;
+  let link: LinkSpec;
+
+  beforeEach(async () => {
+    f = await loopFixture({ 'index.js': 'v1', 'lib/util.js': 'util v1', 'lib/deep/a.txt': 'a', 'debug.log': 'noise', 'node_modules/pkg/x.js': 'dep' });
+    link = { vm: 'web', hostPath: f.folder, guestPath: '/srv/app', excludes: ['node_modules', '*.log'] };
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  it('rolls in added files, then only what changed; removals propagate; excluded paths stay out', async () => {
+    const first = await rollIn(f.lab, link);
+    assert.deepEqual(sorted(first.written), ['index.js', 'lib/deep/a.txt', 'lib/util.js']);
+    assert.deepEqual(await f.guestFiles(), { 'index.js': 'v1', 'lib/deep/a.txt': 'a', 'lib/util.js': 'util v1' });
+
+    const again = await rollIn(f.lab, link);
+    assert.deepEqual(again.written, [], 'nothing changed, nothing copied');
+    assert.equal(again.unchanged, 3);
+
+    f.write('index.js', 'v2');
+    f.write('lib/new.js', 'new');
+    f.remove('lib/deep');
+    const third = await rollIn(f.lab, link);
+    assert.deepEqual(sorted(third.written), ['index.js', 'lib/new.js']);
+    assert.deepEqual(sorted(third.removed), ['lib/deep', 'lib/deep/a.txt']);
+    assert.equal(third.guestRead, false, 'the manifest vouched for the guest');
+    assert.deepEqual(await f.guestFiles(), { 'index.js': 'v2', 'lib/new.js': 'new', 'lib/util.js': 'util v1' });
+  });
+
+  it('a file touched but unchanged is not copied again', async () => {
+    await rollIn(f.lab, link);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(f.folder, 'index.js'), later, later);
+    const result = await rollIn(f.lab, link);
+    assert.deepEqual(result.written, []);
+  });
+
+  it('never removes excluded guest files, and honours .gitignore when asked', async () => {
+    await f.lab.writeFile('web', '/srv/app/node_modules/built.js', 'built in the VM', { createParents: true });
+    f.write('.gitignore', 'secret.txt\n');
+    f.write('secret.txt', 'do not copy');
+    await rollIn(f.lab, { ...link, useGitignore: true });
+    const guest = await f.guestFiles();
+    assert.equal(guest['node_modules/built.js'], 'built in the VM');
+    assert.equal(guest['secret.txt'], undefined);
+    assert.equal(guest['.gitignore'], 'secret.txt\n');
+    await rollIn(f.lab, link); // without .gitignore: now it goes in
+    assert.equal((await f.guestFiles())['secret.txt'], 'do not copy');
+  });
+
+  it('finds guest changes made by someone else (this process or another) and rolls in over them', async () => {
+    await rollIn(f.lab, link);
+    await f.lab.writeFile('web', '/srv/app/index.js', 'edited in the VM');
+    const here = await rollIn(f.lab, link);
+    assert.equal(here.guestRead, true);
+    assert.deepEqual(here.written, ['index.js']);
+    assert.equal((await f.guestFiles())['index.js'], 'v1');
+
+    const other = await Lab.open(f.store);
+    try {
+      await other.writeFile('web', '/srv/app/lib/util.js', 'edited by another process');
+      await other.removeFile('web', '/srv/app/index.js');
+    } finally {
+      await other.close();
+    }
+    await f.lab.refresh();
+    const there = await rollIn(f.lab, link);
+    assert.equal(there.guestRead, true);
+    assert.deepEqual(sorted(there.written), ['index.js', 'lib/util.js']);
+    assert.deepEqual(await f.guestFiles(), { 'index.js': 'v1', 'lib/deep/a.txt': 'a', 'lib/util.js': 'util v1' });
+  });
+
+  it('a new process trusts the manifest while the store is unchanged', async () => {
+    await rollIn(f.lab, link);
+    await ManifestStore.flush();
+    await f.lab.close();
+    f.lab = await Lab.open(f.store);
+    f.write('index.js', 'v3');
+    const result = await rollIn(f.lab, link);
+    assert.equal(result.guestRead, false);
+    assert.deepEqual(result.written, ['index.js']);
+  });
+
+  it('rolls out guest changes; excluded and skipped host files are left alone', async () => {
+    await rollIn(f.lab, link);
+    await f.lab.writeFile('web', '/srv/app/index.js', 'from the VM');
+    await f.lab.writeFile('web', '/srv/app/lib/made.js', 'made in the VM');
+    await f.lab.removeFile('web', '/srv/app/lib/deep', { recursive: true });
+    await f.lab.writeFile('web', '/srv/app/app.log', 'guest log'); // excluded: never copied out
+    f.write('extra.txt', 'only on the host');
+    let asked: { overwrite: string[]; remove: string[] } | undefined;
+    const result = await rollOut(f.lab, link, {
+      beforeHostChanges: async (changes) => {
+        asked = changes;
+        return new Set(['extra.txt']);
+      },
+    });
+    assert.deepEqual(asked, { overwrite: ['index.js'], remove: ['extra.txt', 'lib/deep/a.txt'] });
+    assert.ok(result.removed.includes('lib/deep'), 'the emptied folder goes too');
+    assert.deepEqual(result.skipped, ['extra.txt']);
+    assert.deepEqual(f.hostFiles(), {
+      'debug.log': 'noise',
+      'extra.txt': 'only on the host',
+      'index.js': 'from the VM',
+      'lib/made.js': 'made in the VM',
+      'lib/util.js': 'util v1',
+      'node_modules/pkg/x.js': 'dep',
+    });
+    const again = await rollOut(f.lab, link, { beforeHostChanges: async () => new Set(['extra.txt']) });
+    assert.deepEqual(again.written, []);
+  });
+
+  it('Roll In and Checkpoint, then Apply and Roll Out restores the folder without reading the guest', async () => {
+    const first = await rollInAndCheckpoint(f.lab, link, { checkpointName: 'good' });
+    assert.equal(first.checkpoint.Name, 'good');
+    f.write('index.js', 'broken');
+    f.write('lib/oops.js', 'oops');
+    await rollInAndCheckpoint(f.lab, link, { checkpointName: 'broken' });
+    const restored = await applyAndRollOut(f.lab, link, 'good');
+    assert.equal(restored.sync.guestRead, false);
+    assert.deepEqual(sorted(restored.sync.written), ['index.js']);
+    assert.deepEqual(restored.sync.removed, ['lib/oops.js']);
+    assert.equal(f.read('index.js'), 'v1');
+    assert.ok(!f.exists('lib/oops.js'));
+    assert.equal(f.read('debug.log'), 'noise', 'excluded host files untouched');
+    // and forward again, with a checkpoint of Now first
+    const forward = await applyAndRollOut(f.lab, link, 'broken', { checkpointFirst: true });
+    assert.ok(forward.apply.checkpointTaken);
+    assert.equal(f.read('index.js'), 'broken');
+    assert.equal((await f.lab.verify()).Healthy, true);
+  });
+
+  it('rolls a 20 MiB file in 1 MiB pieces through the guest and back', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    f.write('big.bin', big);
+    await rollIn(f.lab, link);
+    assert.ok((await f.lab.readFile('web', '/srv/app/big.bin')).equals(big));
+    f.remove('big.bin');
+    await rollOut(f.lab, link);
+    assert.ok(fs.readFileSync(path.join(f.folder, 'big.bin')).equals(big));
+  });
+
+  describe('bad input: a clear error, nothing changed', () => {
+    it('a linked folder that no longer exists', async () => {
+      await rollIn(f.lab, link);
+      const before = await f.guestFiles();
+      await assert.rejects(rollIn(f.lab, { ...link, hostPath: path.join(f.base, 'gone') }), /The linked folder '.*gone' does not exist\./);
+      await assert.rejects(rollOut(f.lab, { ...link, hostPath: path.join(f.base, 'gone') }), /does not exist/);
+      assert.deepEqual(await f.guestFiles(), before);
+    });
+
+    it('a guest path that is a file', async () => {
+      await f.lab.writeFile('web', '/srv/file', 'a file', { createParents: true });
+      await assert.rejects(rollIn(f.lab, { ...link, guestPath: '/srv/file' }), /The guest path '\/srv\/file' in 'web' is a file, not a folder\./);
+      assert.equal((await f.lab.readFile('web', '/srv/file')).toString(), 'a file');
+      const host = f.hostFiles();
+      await assert.rejects(rollOut(f.lab, { ...link, guestPath: '/srv/file' }), /is a file, not a folder/);
+      assert.deepEqual(f.hostFiles(), host);
+    });
+
+    it('a VM that is Saved or Paused cannot be rolled into', async () => {
+      await f.lab.start('web');
+      await f.lab.save('web');
+      await assert.rejects(rollIn(f.lab, link), /The virtual machine 'web' is Saved; its disks cannot be changed in that state\./);
+      await f.lab.start('web');
+      await f.lab.pause('web');
+      await assert.rejects(rollIn(f.lab, link), /is Paused; its disks cannot be changed/);
+      assert.equal(await f.lab.fileExists('web', '/srv/app'), false);
+    });
+
+    it('guest paths that are not a folder on the disk, and an unknown VM', async () => {
+      await assert.rejects(rollIn(f.lab, { ...link, guestPath: '/' }), /below '\/'/);
+      await assert.rejects(rollIn(f.lab, { ...link, guestPath: '/run/app' }), /in \/run, which is memory/);
+      await assert.rejects(rollIn(f.lab, { ...link, guestPath: 'relative' }), /must be absolute/);
+      await assert.rejects(rollIn(f.lab, { ...link, vm: 'nope' }), /No virtual machine named 'nope' was found\./);
+    });
+
+    it('a cancelled Roll In leaves the VM as it was', async () => {
+      await rollIn(f.lab, link);
+      f.write('index.js', 'v2');
+      const abort = new AbortController();
+      abort.abort();
+      await assert.rejects(rollIn(f.lab, link, { signal: abort.signal }), /cancelled/);
+      assert.equal((await f.guestFiles())['index.js'], 'v1');
+      const next = await rollIn(f.lab, link);
+      assert.deepEqual(next.written, ['index.js']);
+    });
+  });
+});
