@@ -19,6 +19,7 @@ describe('UI: the Virtual Machines tree (create, checkpoint, apply, delete subtr
   before(async () => {
     workbench = await Workbench.open();
     pane = await workbench.openCheckpointLab();
+    await workbench.widenSideBar();
   });
 
   after(async () => {

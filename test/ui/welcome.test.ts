@@ -29,6 +29,9 @@ describe('UI: the Checkpoint Lab container (Playwright in the real workbench)', 
     await workbench.treeRow(pane, 'Seed data').waitFor({ state: 'visible', timeout: 60_000 });
     const labels = await workbench.treeLabels(pane);
     assert.deepEqual(labels, ['sample-db', 'Seed data', 'Now', 'sample-web', 'Base install', 'Feature A', 'Feature B', 'Feature B running', 'Now']);
+    const running = await workbench.treeRow(pane, 'Feature B running').locator('.label-description').innerText();
+    assert.match(running, /^Standard with memory · /);
+    await workbench.widenSideBar();
     await workbench.screenshot('02-sample-lab');
   });
 });

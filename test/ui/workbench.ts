@@ -55,10 +55,23 @@ export class Workbench {
   async openCheckpointLab(): Promise<Locator> {
     const item = this.page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
-    await item.click();
-    const pane = this.page.locator('.pane').filter({ has: this.page.locator('.pane-header', { hasText: 'Virtual Machines' }) });
-    await pane.first().waitFor({ state: 'visible', timeout: 30_000 });
-    return pane.first();
+    const pane = this.page.locator('.pane').filter({ has: this.page.locator('.pane-header', { hasText: 'Virtual Machines' }) }).first();
+    // clicking the container of a visible view would hide the side bar
+    if (!(await pane.isVisible())) await item.click();
+    await pane.waitFor({ state: 'visible', timeout: 30_000 });
+    return pane;
+  }
+
+  /** Drags the side bar's edge so tree descriptions (kind, time) fit in screenshots. */
+  async widenSideBar(width = 560): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').first().boundingBox();
+    if (!box || box.width >= width) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+    await this.page.mouse.move(box.x + width + 300, y); // off the sash, so it is not drawn highlighted
   }
 
   /** The row of the Virtual Machines tree whose label matches (exactly, for a string). */
