@@ -32,7 +32,8 @@ describe('UI: the Virtual Machines tree (create, checkpoint, apply, delete subtr
     await workbench.answerQuickInput('New Virtual Machine (1/4)', vmName);
     await workbench.answerQuickInput('New Virtual Machine (2/4)');
     await workbench.answerQuickInput('New Virtual Machine (3/4)');
-    await workbench.screenshot('20-new-vm-disk-size-step');
+    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Virtual Machine (4/4)' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await workbench.screenshot('20-new-vm-generation-step');
     await workbench.answerQuickInput('New Virtual Machine (4/4)');
     await workbench.treeRow(pane, vmName).waitFor({ state: 'visible', timeout: 60_000 });
     await workbench.treeRow(pane, 'Now').waitFor({ state: 'visible', timeout: 30_000 });
