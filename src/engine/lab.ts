@@ -328,19 +328,13 @@ export class Lab {
       }
       const guest = loadGuest();
       record.DiskSizeBytes = diskGiB! * GIB;
-      // Two commits under one hold of the lock (see createDisks): the empty disks, then the
-      // formatted file system with the registry entry.
-      const disks = this.createDisks(record);
+      const disks = this.prepareDisks(record);
       try {
-        guest.formatDisk(disks.device(record.CurrentDisk, 'rw'), diskGiB!);
-        this.commitChange([{ kind: 'vmAdded', vmId: id, origin: 'local' }], (tx, registry) => {
-          disks.commitWrites(tx);
-          tx.writeJson(vmConfigFile(id), vmConfigOf(record));
-          registry.vms.push(record);
-          tx.onCommitted(() => this.runtimes.set(id, { disks }));
-        });
+        const device = disks.device(record.CurrentDisk, 'rw');
+        guest.formatDisk(device, diskGiB!);
+        this.registerNewVm(record, disks);
       } catch (error) {
-        this.abandonDisks(record.Id, disks);
+        disks.close();
         throw error;
       }
       return this.info(this.findVm({ id }));
@@ -794,8 +788,9 @@ export class Lab {
   }
 
   /**
-   * R28: an import creates its disks in one commit and registers the VM in a second, under
-   * one hold of the lock; a crash in between leaves a disk folder no VM names. Reclaim it.
+   * R28, defence only: a new VM's disks are created in the same commit that registers it
+   * (prepareDisks), so no crash leaves a disk folder that no VM names; stores written by
+   * older versions (two commits) could. Reclaim such folders.
    */
   private sweepOrphans(): void {
     if (!this.store.exists(DISKS_DIR)) return;
@@ -1409,11 +1404,7 @@ export class Lab {
     return { config, diskFile };
   }
 
-  /**
-   * A new VM whose disk is a copy of an image. Two commits under one hold of the lock: the
-   * empty disks, then the data and the registry entry; sweepOrphans() reclaims the first
-   * after a crash in between.
-   */
+  /** A new VM whose disk is a copy of an image: disks, data and registry entry in one commit (R28). */
   private async createFromImage(record: VmRecord, imagePath: string, options: ProgressOptions): Promise<void> {
     const guest = loadGuest();
     const image = await guest.openImportImage(imagePath);
@@ -1421,18 +1412,13 @@ export class Lab {
     try {
       record.DiskSizeBytes = image.sizeGiB * GIB;
       cancelled(options.signal);
-      disks = this.createDisks(record);
-      await image.copyTo(disks.device(record.CurrentDisk, 'rw'), { onProgress: options.onProgress, signal: options.signal });
+      disks = this.prepareDisks(record);
+      const device = disks.device(record.CurrentDisk, 'rw');
+      await image.copyTo(device, { onProgress: options.onProgress, signal: options.signal });
       cancelled(options.signal);
-      const created = disks;
-      this.commitChange([{ kind: 'vmAdded', vmId: record.Id, origin: 'local' }], (tx, registry) => {
-        created.commitWrites(tx);
-        tx.writeJson(vmConfigFile(record.Id), vmConfigOf(record));
-        registry.vms.push(record);
-        tx.onCommitted(() => this.runtimes.set(record.Id, { disks: created }));
-      });
+      this.registerNewVm(record, disks);
     } catch (error) {
-      if (disks) this.abandonDisks(record.Id, disks);
+      disks?.close();
       if (options.signal?.aborted) throw labError('Cancelled', messages.cancelled());
       throw error;
     } finally {
@@ -1441,30 +1427,22 @@ export class Lab {
   }
 
   /**
-   * The empty disks of a new VM, in their own commit. Why not in the VM's commit: the disk
-   * layer cannot create a disk and commit writes to it in one transaction (the new empty
-   * pool file is renamed into place after the data was written to it). A crash before the
-   * VM's commit leaves a disk folder no VM names; sweepOrphans() reclaims it on open.
+   * The empty disks of a new VM, in memory and a temporary pool only (VmDisks.prepare):
+   * registerNewVm() creates them, with what was written to them, in the VM's own commit.
+   * On failure the caller closes them, which deletes the temporary.
    */
-  private createDisks(record: VmRecord): VmDisks {
-    let disks!: VmDisks;
-    this.store.commit((tx) => {
-      disks = VmDisks.create(this.store, tx, record.Id, record.DiskSizeBytes);
-    });
-    this.registrySeq = this.store.knownSequence;
-    this.observedSeq = this.store.knownSequence;
-    return disks;
+  private prepareDisks(record: VmRecord): VmDisks {
+    return VmDisks.prepare(this.store, record.Id, record.DiskSizeBytes);
   }
 
-  private abandonDisks(vmId: string, disks: VmDisks): void {
-    disks.close();
-    try {
-      this.store.commit((tx) => VmDisks.removeAll(tx, vmId));
-      this.registrySeq = this.store.knownSequence;
-      this.observedSeq = this.store.knownSequence;
-    } catch {
-      // reclaimed by sweepOrphans on the next open
-    }
+  /** R28: one commit creates the disks with their data, the config and the registry entry. */
+  private registerNewVm(record: VmRecord, disks: VmDisks): void {
+    this.commitChange([{ kind: 'vmAdded', vmId: record.Id, origin: 'local' }], (tx, registry) => {
+      disks.commitWrites(tx);
+      tx.writeJson(vmConfigFile(record.Id), vmConfigOf(record));
+      registry.vms.push(record);
+      tx.onCommitted(() => this.runtimes.set(record.Id, { disks }));
+    });
   }
 
   // ------------------------------------------------------------------ guest internals

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { LabError, StoreFileError } from '../errors';
 import { crc32 } from '../store/codec';
 import { errnoCode } from '../store/io';
-import { type Problem, registerVerifier, type Store, StoreFullError, type Transaction } from '../store/store';
+import { type Problem, registerVerifier, type Store, StoreFullError, temporaryPath, type Transaction } from '../store/store';
 import { type BlockDevice, checkRange } from './blockDevice';
 import { ABSENT, BlockMap, ZERO_BLOCK } from './blockMap';
 import { decodeDiskFile, ENTRY_SIZE, encodeHeader, HEADER_SIZE } from './diskFile';
@@ -157,6 +157,13 @@ export class VmDisks {
   private readonly spillThreshold: number;
   private readonly directWriteBytes: number;
   private readonly newGuid: () => string;
+  /**
+   * Disks made by prepare() and not committed yet: they exist only in memory and in a
+   * temporary pool file beside the VM's folder, until a commit creates the folder, the
+   * base disk file and renames the pool into place (all in that one transaction).
+   */
+  private pending: { poolTmp: string } | undefined;
+  private readonly createdIn = new WeakSet<Transaction>();
 
   private constructor(
     readonly store: Store,
@@ -171,8 +178,25 @@ export class VmDisks {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** A new VM's disks: an empty sparse base disk0.vhdx of capacityBytes (a multiple of 4 KiB, up to 64 GiB). */
+  /**
+   * A new VM's disks: an empty sparse base disk0.vhdx of capacityBytes (a multiple of 4 KiB,
+   * up to 64 GiB), created by tx. Writes to it (a format, an import) may be committed by
+   * commitWrites() in the same transaction or a later one.
+   */
   static create(store: Store, tx: Transaction, vmId: string, capacityBytes: number, options: VmDisksOptions = {}): VmDisks {
+    const disks = VmDisks.prepare(store, vmId, capacityBytes, options);
+    disks.commitCreate(tx);
+    return disks;
+  }
+
+  /**
+   * A new VM's disks, not yet in the store: write to them (format, import copy, which may
+   * take many awaits), then commitWrites(tx) creates them with their data in ONE
+   * transaction (R28: after a crash the VM's disks either do not exist or hold everything).
+   * Until then nothing but a temporary pool file exists (swept by recovery after a crash);
+   * close() deletes it.
+   */
+  static prepare(store: Store, vmId: string, capacityBytes: number, options: VmDisksOptions = {}): VmDisks {
     if (!Number.isInteger(capacityBytes) || capacityBytes < BLOCK_SIZE || capacityBytes > MAX_CAPACITY || capacityBytes % BLOCK_SIZE !== 0) {
       throw diskError('InvalidDiskSize', `The virtual disk size must be a multiple of 4 KiB between 4 KiB and 64 GiB (got ${capacityBytes} bytes).`);
     }
@@ -190,12 +214,42 @@ export class VmDisks {
       entriesCrc: 0,
       children: new Set(),
     };
-    tx.mkdir(disks.dir);
-    tx.writeFile(disks.rel(POOL_FILE), new Uint8Array(0));
-    tx.writeFile(disks.rel(base.name), disks.header(base));
+    // beside the VM's folder (which does not exist yet), in DISKS_DIR
+    const poolTmp = temporaryPath(`${DISKS_DIR}/${vmId}.${POOL_FILE}`);
+    try {
+      store.io.writeFile(store.abs(poolTmp), new Uint8Array(0));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOSPC') throw new StoreFullError(poolTmp);
+      throw error;
+    }
+    disks.pending = { poolTmp };
     disks.nodes.set(base.name, base);
-    disks.hookAbort(tx);
     return disks;
+  }
+
+  /** True until the transaction that creates prepared disks has committed. */
+  get isPending(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** The creation of prepared disks, as part of tx: folder, base disk file, the pool renamed into place. */
+  private commitCreate(tx: Transaction): void {
+    const pending = this.pending;
+    if (!pending || this.createdIn.has(tx)) return;
+    this.createdIn.add(tx);
+    this.hookAbort(tx);
+    const base = this.node('disk0.vhdx');
+    tx.mkdir(this.dir);
+    tx.writeFile(this.rel(base.name), this.header(base));
+    // written whole (not appended to) by any later change in this transaction: it is not at its name yet
+    this.markReplaced(tx, this.rel(base.name));
+    tx.adoptFile(pending.poolTmp, this.rel(POOL_FILE));
+    tx.onCommitted(() => {
+      this.pending = undefined;
+      // the open handle follows the renamed file, but start afresh on the final name
+      if (this.readFd !== undefined) this.store.io.close(this.readFd);
+      this.readFd = undefined;
+    });
   }
 
   static load(store: Store, vmId: string, options: VmDisksOptions = {}): VmDisks {
@@ -214,10 +268,19 @@ export class VmDisks {
     tx.removeDir(dir);
   }
 
-  /** Closes the pool's read handle; the object is unusable afterwards. */
+  /** Closes the pool's read handle (and deletes the pool of uncommitted prepared disks); the object is unusable afterwards. */
   close(): void {
     if (this.readFd !== undefined) this.store.io.close(this.readFd);
     this.readFd = undefined;
+    if (this.pending) {
+      const tmp = this.store.abs(this.pending.poolTmp);
+      this.pending = undefined;
+      try {
+        this.store.io.unlink(tmp);
+      } catch {
+        // recovery sweeps temporaries on the next open
+      }
+    }
     for (const device of this.devices) device.removed = true;
     this.devices.clear();
   }
@@ -270,6 +333,7 @@ export class VmDisks {
   /** Makes every buffered write durable as part of tx (a guest write, R28). */
   commitWrites(tx: Transaction): void {
     this.checkCurrent();
+    this.commitCreate(tx);
     this.hookAbort(tx);
     const freed: number[] = [];
     for (const node of this.nodes.values()) this.commitNodeWrites(tx, node, freed);
@@ -512,7 +576,7 @@ export class VmDisks {
   }
 
   private readSlots(buffer: Uint8Array, offset: number, length: number, poolPosition: number, file: string): void {
-    if (this.readFd === undefined) this.readFd = this.store.io.openRead(this.store.abs(this.rel(POOL_FILE)));
+    if (this.readFd === undefined) this.readFd = this.store.io.openRead(this.store.abs(this.poolRel()));
     let done = 0;
     while (done < length) {
       const got = this.store.io.pread(this.readFd, buffer, offset + done, length - done, poolPosition + done);
@@ -547,7 +611,7 @@ export class VmDisks {
    */
   private writeDirect(writes: WriteBuffer, buffer: Uint8Array, at: number, firstBlock: number, count: number): boolean {
     if (this.store.readSequence() !== this.store.knownSequence) return false;
-    const pool = this.rel(POOL_FILE);
+    const pool = this.poolRel();
     const poolPath = this.store.abs(pool);
     const slots = this.allocate(count);
     try {
@@ -832,8 +896,9 @@ export class VmDisks {
   private commitNodeWrites(tx: Transaction, node: DiskNode, freed: number[]): void {
     const writes = node.writes;
     if (!writes || (writes.dirty.size === 0 && writes.pending.size === 0)) return;
-    if (writes.dirty.size > 0) this.placeDirty(writes, (position, parts) => tx.writeUnreferenced(this.rel(POOL_FILE), position, parts));
-    if (this.spilled) tx.syncBeforeCommit(this.rel(POOL_FILE));
+    const pool = this.poolRel();
+    if (writes.dirty.size > 0) this.placeDirty(writes, (position, parts) => tx.writeUnreferenced(pool, position, parts));
+    if (this.spilled) tx.syncBeforeCommit(pool);
     const entries = Buffer.alloc(writes.pending.size * ENTRY_SIZE);
     let at = 0;
     const table = this.views.get(node.name);
@@ -895,7 +960,7 @@ export class VmDisks {
   /** Writes every dirty block to free slots now (bounded memory); they stay unreferenced until a commit. */
   private spill(): void {
     this.checkCurrent();
-    const pool = this.rel(POOL_FILE);
+    const pool = this.poolRel();
     try {
       for (const node of this.nodes.values()) {
         if (node.writes && node.writes.dirty.size > 0) {
@@ -921,7 +986,7 @@ export class VmDisks {
     this.unsyncedPoolBytes += bytes;
     if (this.unsyncedPoolBytes < WRITEBACK_BYTES) return;
     this.unsyncedPoolBytes = 0;
-    this.store.io.startWriteback?.(this.store.abs(this.rel(POOL_FILE)));
+    this.store.io.startWriteback?.(this.store.abs(this.poolRel()));
   }
 
   private allocate(count: number): number[] {
@@ -979,7 +1044,13 @@ export class VmDisks {
   private hookAbort(tx: Transaction): void {
     if (this.abortHooked.has(tx)) return;
     this.abortHooked.add(tx);
-    tx.onAborted(() => this.loadFromFiles());
+    // prepared disks whose creating commit failed have nothing to reload: they are gone
+    tx.onAborted(() => (this.createdIn.has(tx) ? this.close() : this.loadFromFiles()));
+  }
+
+  /** The pool file written to now: the temporary one until prepared disks are committed. */
+  private poolRel(): string {
+    return this.pending ? this.pending.poolTmp : this.rel(POOL_FILE);
   }
 
   /** Refuses to write when another process changed the store since we loaded (reload the disks then). */

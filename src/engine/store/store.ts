@@ -89,6 +89,8 @@ export class Transaction {
   readonly prewrites: Prewrite[] = [];
   readonly newFiles: Array<{ path: string; tmp: string; data: Uint8Array }> = [];
   readonly syncFirst = new Set<string>();
+  /** Folders fsynced before the commit point (where adopted temporaries live). */
+  readonly syncDirsFirst = new Set<string>();
   private readonly before: Array<() => void> = [];
   private readonly committed: Array<() => void> = [];
   private readonly aborted: Array<() => void> = [];
@@ -103,7 +105,7 @@ export class Transaction {
   writeFile(relPath: string, bytes: Uint8Array): void {
     const rel = normalize(relPath);
     this.dropUnlinks(rel);
-    const tmp = `${rel}.${this.sequence}.${this.newFiles.length}${TMP_SUFFIX}`;
+    const tmp = `${this.temporaryBase(rel)}.${this.sequence}.${this.newFiles.length}${TMP_SUFFIX}`;
     this.newFiles.push({ path: rel, tmp, data: bytes });
     this.ops.push({ op: 'rename', path: tmp, to: rel });
   }
@@ -150,6 +152,19 @@ export class Transaction {
     this.prewrites.push({ path: normalize(relPath), pos: offset, data: bytes });
   }
 
+  /**
+   * relPath is created at the commit point from tmpRel, a temporary (see temporaryPath) that
+   * the caller filled outside the transaction: fsynced with its folder before the commit
+   * point, renamed in place after it (in op order, so after a mkdir of its folder). A crash
+   * before the commit point leaves only the temporary, which recovery sweeps.
+   */
+  adoptFile(tmpRel: string, relPath: string): void {
+    const tmp = normalize(tmpRel);
+    this.syncFirst.add(tmp);
+    this.syncDirsFirst.add(parentOf(tmp));
+    this.rename(tmp, relPath);
+  }
+
   /** relPath was written outside the transaction (e.g. spilled disk blocks): fsync it before the commit point. */
   syncBeforeCommit(relPath: string): void {
     this.syncFirst.add(normalize(relPath));
@@ -190,6 +205,21 @@ export class Transaction {
     }
   }
 
+  /**
+   * Where a new file's temporary goes: beside it, or, when its folder is made by this
+   * transaction, in the nearest folder that exists already (so that a crash before the
+   * commit point leaves no new folder behind, only temporaries that recovery sweeps).
+   */
+  private temporaryBase(rel: string): string {
+    let dir = parentOf(rel);
+    const made = (d: string): boolean => this.ops.some((op) => op.op === 'mkdir' && op.path === d);
+    if (!made(dir)) return rel;
+    while (dir !== '' && made(dir) && !this.store.exists(dir)) dir = parentOf(dir);
+    const inside = dir === '' ? rel : rel.slice(dir.length + 1);
+    const flat = inside.split(/[\\/]/).join('%');
+    return dir === '' ? flat : `${dir}/${flat}`;
+  }
+
   private dropUnlinks(rel: string): void {
     // An unlink followed by a rename onto the same name would not be idempotent on replay.
     for (let i = this.ops.length - 1; i >= 0; i--) {
@@ -197,6 +227,22 @@ export class Transaction {
       if (op.op === 'unlink' && op.path === rel) this.ops.splice(i, 1);
     }
   }
+}
+
+/** The folder of a normalized store path ('' for the store root). */
+function parentOf(rel: string): string {
+  if (path.isAbsolute(rel)) return path.dirname(rel);
+  const at = rel.lastIndexOf('/');
+  return at < 0 ? '' : rel.slice(0, at);
+}
+
+/**
+ * A fresh temporary name beside relPath, for content a caller builds up before a commit
+ * (Transaction.adoptFile): recovery sweeps it if the process dies before the commit point.
+ */
+export function temporaryPath(relPath: string): string {
+  const rel = normalize(relPath);
+  return `${rel}.${randomUUID().slice(0, 8)}${TMP_SUFFIX}`;
 }
 
 function normalize(relPath: string): string {
@@ -513,6 +559,7 @@ export class Store {
         current = rel;
         this.io.fsync(this.abs(rel));
       }
+      for (const dir of tx.syncDirsFirst) dirs.add(dir === '' ? this.root : this.abs(dir));
       for (const dir of dirs) this.io.fsyncDir(dir);
       // B. the commit point
       current = JOURNAL_FILE;
@@ -555,6 +602,7 @@ export class Store {
         const tmp = this.abs(file.tmp);
         if (this.io.exists(tmp)) this.io.unlink(tmp);
       }
+      // adopted temporaries belong to their caller, who deletes them (onAborted)
       const journal = this.abs(JOURNAL_FILE);
       if (this.io.exists(journal) && this.io.size(journal) > 0) this.io.truncate(journal, 0);
     } catch {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { FaultIo, SimulatedCrash } from '../../../src/engine/store/io';
 import { Store } from '../../../src/engine/store/store';
 import { BLOCK_SIZE, VmDisks } from '../../../src/engine/disk/vmDisks';
+import { Lab } from '../../../src/engine';
 import { cleanup, counterGuid, fill, newLab, scratch, snapshot, VM } from './helpers';
 
 /**
@@ -150,4 +151,115 @@ describe('crash safety at every write boundary (R28, R29)', () => {
 
   after(() => console.log(`      crash points tried in all: ${total}`));
   void nowFile;
+});
+
+/**
+ * R28 for VM creation (new-vm, import-vm): die at every write boundary of the facade's
+ * operation; the next process finds the VM either absent (no disk folder, no config, not in
+ * lab.json, no temporaries) or present and fully formatted, with verify() clean. The store
+ * is first inspected through the plain Store (recovery only), before the Lab's orphan sweep,
+ * which is defence and must find nothing to do.
+ */
+describe('crash safety of VM creation at every write boundary (R28, R29)', function () {
+  this.timeout(120_000);
+  const NEW_ID = 'abcdef01-2222-3333-4444-555555555555';
+  let exported = '';
+  let exportRoot = '';
+
+  before(async () => {
+    exportRoot = scratch('clab-crash-export-');
+    const lab = await Lab.open(path.join(exportRoot, 'store'));
+    await lab.createVm({ name: 'source', diskSizeGiB: 1 });
+    await lab.writeFile('source', '/hello.txt', 'from the source');
+    exported = (await lab.exportVm('source', path.join(exportRoot, 'out'))).folder;
+    await lab.close();
+  });
+  after(() => cleanup(exportRoot));
+
+  function filesNaming(root: string, id: string): string[] {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of fs.readdirSync(dir)) {
+        const full = path.join(dir, name);
+        if (name.includes(id) || name.endsWith('.clab-tmp')) out.push(path.relative(root, full));
+        if (fs.statSync(full).isDirectory()) walk(full);
+      }
+    };
+    walk(root);
+    return out;
+  }
+
+  async function crashEverywhere(name: string, create: (lab: Lab) => Promise<unknown>, check: (lab: Lab) => Promise<void>): Promise<void> {
+    const outcomes = { absent: 0, present: 0 };
+    for (let boundary = 1; ; boundary++) {
+      const dir = scratch('clab-crash-vm-');
+      try {
+        const io = new FaultIo();
+        const lab = await Lab.open(dir, { io, newId: () => NEW_ID, lockTimeoutMs: 1000 });
+        io.crashAt = io.boundaries + boundary;
+        let crashed = false;
+        try {
+          await create(lab);
+        } catch (error) {
+          if (!(error instanceof SimulatedCrash)) throw error;
+          crashed = true;
+        }
+        if (!crashed) {
+          await lab.close();
+          break;
+        }
+        // the next process: recovery only (no orphan sweep yet)
+        const store = await Store.open(dir, { lockTimeoutMs: 1000 });
+        const registered = JSON.stringify(store.readJson<{ vms: unknown[] }>('lab.json').vms).includes(NEW_ID);
+        const leftovers = filesNaming(dir, NEW_ID);
+        if (registered) {
+          outcomes.present++;
+          assert.ok(fs.existsSync(path.join(dir, 'Virtual Hard Disks', NEW_ID, 'disk0.vhdx')), `${name}: crash at ${boundary}`);
+        } else {
+          outcomes.absent++;
+          assert.deepEqual(leftovers, [], `${name}: crash at write boundary ${boundary} left files of a VM that does not exist`);
+        }
+        assert.ok(!leftovers.some((file) => file.endsWith('.clab-tmp')), leftovers.join());
+        const reopened = await Lab.open(dir);
+        try {
+          assert.deepEqual((await reopened.verify()).Problems, [], `${name}: crash at boundary ${boundary}`);
+          const vms = await reopened.listVms();
+          assert.equal(vms.length, registered ? 1 : 0);
+          if (registered) {
+            assert.equal(vms[0].Status, 'Ok');
+            await check(reopened);
+          }
+          assert.deepEqual(filesNaming(dir, NEW_ID).filter((file) => file.endsWith('.clab-tmp')), []);
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        cleanup(dir);
+      }
+    }
+    console.log(`      ${name}: ${outcomes.absent + outcomes.present} crash points tried (${outcomes.absent} absent, ${outcomes.present} complete)`);
+    assert.ok(outcomes.absent >= 3 && outcomes.present >= 1, JSON.stringify(outcomes));
+  }
+
+  it('new-vm: absent, or present with a formatted ext4 disk', async () => {
+    await crashEverywhere(
+      'new-vm',
+      (lab) => lab.createVm({ name: 'fresh', diskSizeGiB: 1 }),
+      async (lab) => {
+        assert.deepEqual(await lab.listFiles('fresh', '/lost+found').catch(() => []), []);
+        await lab.writeFile('fresh', '/after.txt', 'works');
+        assert.equal((await lab.readFile('fresh', '/after.txt')).toString(), 'works');
+      },
+    );
+  });
+
+  it('import-vm: absent, or present with the whole imported disk', async () => {
+    await crashEverywhere(
+      'import-vm',
+      (lab) => lab.importVm(exported),
+      async (lab) => {
+        assert.equal((await lab.readFile('source', '/hello.txt')).toString(), 'from the source');
+      },
+    );
+  });
 });

@@ -26,6 +26,52 @@ describe('VmDisks', () => {
     assert.deepEqual(device.allocatedRanges(), []);
   });
 
+  it('R28: create, writes and commitWrites in ONE transaction keep the data (prepare + commitWrites too)', async () => {
+    const store = await Store.open(dir);
+    let disks!: VmDisks;
+    store.commit((tx) => {
+      disks = VmDisks.create(store, tx, VM, GiB);
+      disks.device('disk0.vhdx', 'rw').write(fill(4, 40 * BLOCK_SIZE + 8), 0, 40 * BLOCK_SIZE + 8, 3);
+      disks.commitWrites(tx);
+    });
+    const expected = Buffer.alloc(40 * BLOCK_SIZE + 10);
+    fill(4, 40 * BLOCK_SIZE + 8).copy(expected, 3);
+    assert.deepEqual(readAll(disks, 'disk0.vhdx', expected.length), expected);
+    disks.close();
+    const reloaded = VmDisks.load(store, VM);
+    assert.deepEqual(readAll(reloaded, 'disk0.vhdx', expected.length), expected);
+    reloaded.close();
+    assert.deepEqual(store.verify(), []);
+
+    // prepare(): writes (spilled, direct and buffered) before any transaction, then one commit
+    const other = '22222222-2222-3333-4444-555555555555';
+    const prepared = VmDisks.prepare(store, other, GiB, { spillThresholdBytes: 8 * BLOCK_SIZE, directWriteBytes: 16 * BLOCK_SIZE });
+    assert.equal(fs.existsSync(path.join(dir, 'Virtual Hard Disks', other)), false, 'no folder before the commit');
+    const device = prepared.device('disk0.vhdx', 'rw');
+    device.write(fill(5, 32 * BLOCK_SIZE), 0, 32 * BLOCK_SIZE, 0); // direct
+    device.write(fill(6, 12 * BLOCK_SIZE), 0, 12 * BLOCK_SIZE, 40 * BLOCK_SIZE); // spills
+    device.write(fill(7, 100), 0, 100, 60 * BLOCK_SIZE); // buffered
+    const before = Buffer.alloc(61 * BLOCK_SIZE);
+    device.read(before, 0, before.length, 0);
+    store.commit((tx) => prepared.commitWrites(tx));
+    assert.equal(prepared.isPending, false);
+    assert.deepEqual(readAll(prepared, 'disk0.vhdx', before.length), before);
+    const again = VmDisks.load(store, other);
+    assert.deepEqual(readAll(again, 'disk0.vhdx', before.length), before);
+    again.close();
+    prepared.close();
+    assert.deepEqual(store.verify(), []);
+    assert.ok(!fs.readdirSync(path.join(dir, 'Virtual Hard Disks')).some((n) => n.includes('tmp')));
+  });
+
+  it('R28: prepared disks that are closed without a commit leave nothing behind', async () => {
+    const store = await Store.open(dir);
+    const prepared = VmDisks.prepare(store, VM, GiB, { spillThresholdBytes: 4 * BLOCK_SIZE });
+    prepared.device('disk0.vhdx', 'rw').write(fill(1, 10 * BLOCK_SIZE), 0, 10 * BLOCK_SIZE, 0);
+    prepared.close();
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'Virtual Hard Disks')), []);
+  });
+
   it('refuses sizes outside 4 KiB..64 GiB', async () => {
     const store = await Store.open(dir);
     assert.throws(() => store.commit((tx) => VmDisks.create(store, tx, VM, 65 * GiB)), /64 GiB/);
