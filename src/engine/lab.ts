@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { descendantIds, findCheckpoint, removeFromTree, selectCheckpoints, treeOrder } from './checkpoint';
 import { LabError, StoreFileError } from './errors';
 import { type Disposable, type LabChange, type LabChangeListener, LabEventEmitter } from './events';
-import { loadGuest, setGuestTemplateDirectory } from './guestModule';
+import { guestLoaded, loadGuest, setGuestTemplateDirectory } from './guestModule';
 import { DISKS_DIR, VmDisks } from './disk/vmDisks';
 import { decodeJson, encodeJson } from './store/codec';
 import type { Io } from './store/io';
@@ -331,7 +331,11 @@ export class Lab {
       const disks = this.prepareDisks(record);
       try {
         const device = disks.device(record.CurrentDisk, 'rw');
-        guest.formatDisk(device, diskGiB!);
+        try {
+          guest.formatDisk(device, diskGiB!);
+        } finally {
+          device.dispose();
+        }
         this.registerNewVm(record, disks);
       } catch (error) {
         disks.close();
@@ -722,6 +726,21 @@ export class Lab {
 
   // ------------------------------------------------------------------ store
 
+  /**
+   * What this Lab holds open now: disk devices, mounted guest file systems (each takes part
+   * of the fixed WebAssembly heap) and loaded disk sets. For leak checks and diagnostics.
+   */
+  resourceCounts(): { openDevices: number; mountedFileSystems: number; loadedDisks: number } {
+    let openDevices = 0;
+    let loadedDisks = 0;
+    for (const rt of this.runtimes.values()) {
+      if (!rt.disks) continue;
+      loadedDisks++;
+      openDevices += rt.disks.openDeviceCount;
+    }
+    return { openDevices, mountedFileSystems: guestLoaded() ? loadGuest().GuestFs.mountedCount : 0, loadedDisks };
+  }
+
   /** test-vmstore (R29): store files, disks and the engine's references; changes nothing. */
   async verify(): Promise<VerifyResult> {
     return this.op(async () => {
@@ -941,7 +960,13 @@ export class Lab {
   private async nowFs(vm: VmRecord, rt: Runtime): Promise<GuestFs> {
     if (!rt.nowFs) {
       const disks = this.disksOf(vm, rt);
-      rt.nowFs = await loadGuest().GuestFs.mount(disks.device(vm.CurrentDisk, 'rw'), { label: `'${vm.Name}'` });
+      const device = disks.device(vm.CurrentDisk, 'rw');
+      try {
+        rt.nowFs = await loadGuest().GuestFs.mount(device, { label: `'${vm.Name}'`, onUnmount: () => device.dispose() });
+      } catch (error) {
+        device.dispose();
+        throw error;
+      }
     }
     return rt.nowFs;
   }
@@ -950,7 +975,13 @@ export class Lab {
     this.assertCheckpointUsable(vm, cp);
     const guest = loadGuest();
     const disks = this.disksOf(vm, rt);
-    return guest.GuestFs.mount(disks.device(cp.Disk, 'ro'), { label: guest.checkpointLabel(vm.Name, cp.Name) });
+    const device = disks.device(cp.Disk, 'ro');
+    try {
+      return await guest.GuestFs.mount(device, { label: guest.checkpointLabel(vm.Name, cp.Name), onUnmount: () => device.dispose() });
+    } catch (error) {
+      device.dispose();
+      throw error;
+    }
   }
 
   private readMemory(rel: string, label: string): { file: MemoryFile; run: RunFs } {
@@ -1351,8 +1382,9 @@ export class Lab {
     };
     fs.mkdirSync(path.dirname(configFile), { recursive: true });
     fs.mkdirSync(path.dirname(diskFile), { recursive: true });
+    const device = disks.device(cp ? cp.Disk : vm.CurrentDisk, 'ro');
     try {
-      await loadGuest().exportDisk(disks.device(cp ? cp.Disk : vm.CurrentDisk, 'ro'), diskFile, format, { onProgress: options.onProgress, signal: options.signal });
+      await loadGuest().exportDisk(device, diskFile, format, { onProgress: options.onProgress, signal: options.signal });
       cancelled(options.signal);
       fs.writeFileSync(configFile, encodeJson(config));
     } catch (error) {
@@ -1360,6 +1392,8 @@ export class Lab {
       fs.rmSync(configFile, { force: true });
       if (options.signal?.aborted) throw labError('Cancelled', messages.cancelled());
       throw error;
+    } finally {
+      device.dispose();
     }
     return { folder, configFile, diskFile };
   }
@@ -1414,7 +1448,11 @@ export class Lab {
       cancelled(options.signal);
       disks = this.prepareDisks(record);
       const device = disks.device(record.CurrentDisk, 'rw');
-      await image.copyTo(device, { onProgress: options.onProgress, signal: options.signal });
+      try {
+        await image.copyTo(device, { onProgress: options.onProgress, signal: options.signal });
+      } finally {
+        device.dispose();
+      }
       cancelled(options.signal);
       this.registerNewVm(record, disks);
     } catch (error) {

@@ -95,7 +95,13 @@ function diskError(code: string, message: string): LabError {
   return new LabError(code, message);
 }
 
-class DiskDevice implements BlockDevice {
+/** A device handed out by VmDisks.device(): dispose() it when done, or VmDisks keeps it until close(). */
+export interface DiskBlockDevice extends BlockDevice {
+  /** Releases the device (idempotent); using it afterwards fails as for a removed disk. */
+  dispose(): void;
+}
+
+class DiskDevice implements DiskBlockDevice {
   removed = false;
   constructor(
     private readonly owner: VmDisks,
@@ -125,6 +131,10 @@ class DiskDevice implements BlockDevice {
   }
   allocatedRanges(): Array<{ position: number; length: number }> {
     return this.owner.allocatedRanges(this.alive(), this.capacity);
+  }
+  dispose(): void {
+    this.removed = true;
+    this.owner.releaseDevice(this);
   }
   private alive(): string {
     if (this.removed) throw diskError('DiskRemoved', `The virtual hard disk '${this.file}' no longer exists.`);
@@ -320,12 +330,22 @@ export class VmDisks {
    * after freeze it writes to the new child, after a merge it keeps the merged name. 'ro'
    * reads the disk as it is (a checkpoint's view).
    */
-  device(diskFile: string, mode: 'rw' | 'ro'): BlockDevice {
+  device(diskFile: string, mode: 'rw' | 'ro'): DiskBlockDevice {
     const node = this.node(diskFile);
     if (mode === 'rw' && node.frozen) throw new DiskReadOnlyError(diskFile);
     const device = new DiskDevice(this, diskFile, mode, node.capacity);
     this.devices.add(device);
     return device;
+  }
+
+  /** Devices handed out and not yet disposed (leak checks). */
+  get openDeviceCount(): number {
+    return this.devices.size;
+  }
+
+  /** @internal DiskDevice.dispose() */
+  releaseDevice(device: BlockDevice): void {
+    this.devices.delete(device as DiskDevice);
   }
 
   // ------------------------------------------------------------ operations (inside store.commit)

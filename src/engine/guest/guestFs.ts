@@ -120,6 +120,8 @@ export interface GuestEntry {
 export interface MountOptions {
   /** How messages name this disk: "'web-01'" or "checkpoint 'x' of 'web-01'". Default "the guest". */
   label?: string;
+  /** Called once when the file system is unmounted (to release the device, for instance). */
+  onUnmount?: () => void;
 }
 
 function typeOf(mode: number): GuestEntryType {
@@ -146,7 +148,10 @@ function asBuffer(data: Uint8Array | string): Buffer {
 }
 
 export class GuestFs {
+  /** File systems mounted and not yet unmounted in this process (each holds WebAssembly heap). */
+  private static mountedNow = 0;
   private fs: Ext2Fs | null;
+  private onUnmount: (() => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private dirty = false;
   readonly label: string;
@@ -166,7 +171,15 @@ export class GuestFs {
     const label = options.label ?? 'the guest';
     const disk = new BlockDeviceDisk(device);
     const fs = await GuestFs.mountDisk(disk, label);
-    return new GuestFs(device, disk, fs, label);
+    const mounted = new GuestFs(device, disk, fs, label);
+    mounted.onUnmount = options.onUnmount;
+    GuestFs.mountedNow++;
+    return mounted;
+  }
+
+  /** How many GuestFs are mounted in this process now. */
+  static get mountedCount(): number {
+    return GuestFs.mountedNow;
   }
 
   private static async mountDisk(disk: BlockDeviceDisk, label: string): Promise<Ext2Fs> {
@@ -600,13 +613,20 @@ export class GuestFs {
   unmount(): Promise<void> {
     return this.exclusive(async (fs) => {
       this.fs = null;
-      if (this.device.readOnly) {
-        await loadExt2fs().umount(fs).catch(() => undefined);
-        return;
+      GuestFs.mountedNow--;
+      try {
+        if (this.device.readOnly) {
+          await loadExt2fs().umount(fs).catch(() => undefined);
+          return;
+        }
+        await loadExt2fs().umount(fs);
+        this.dirty = false;
+        this.device.flush();
+      } finally {
+        const release = this.onUnmount;
+        this.onUnmount = undefined;
+        release?.();
       }
-      await loadExt2fs().umount(fs);
-      this.dirty = false;
-      this.device.flush();
     });
   }
 }

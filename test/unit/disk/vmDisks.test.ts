@@ -72,6 +72,23 @@ describe('VmDisks', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, 'Virtual Hard Disks')), []);
   });
 
+  it('devices are released by dispose() (no growth with the number handed out)', async () => {
+    const { disks } = await newLab(dir);
+    const before = disks.openDeviceCount;
+    for (let i = 0; i < 200; i++) {
+      const device = disks.device('disk0.vhdx', 'ro');
+      device.read(Buffer.alloc(10), 0, 10, 0);
+      device.dispose();
+      device.dispose(); // idempotent
+    }
+    assert.equal(disks.openDeviceCount, before);
+    const kept = disks.device('disk0.vhdx', 'rw');
+    assert.equal(disks.openDeviceCount, before + 1);
+    kept.dispose();
+    assert.equal(disks.openDeviceCount, before);
+    assert.throws(() => kept.read(Buffer.alloc(1), 0, 1, 0), /no longer exists/);
+  });
+
   it('refuses sizes outside 4 KiB..64 GiB', async () => {
     const store = await Store.open(dir);
     assert.throws(() => store.commit((tx) => VmDisks.create(store, tx, VM, 65 * GiB)), /64 GiB/);
