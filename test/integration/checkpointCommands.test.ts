@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointLabApi } from '../../src/extension';
-import { checkpointNode, choosePath, getApi, outline, pick, press, runWith, showView, type, unique, vmNode, waitForSelection } from './helpers';
+import { checkpointNode, choosePath, escape, getApi, outline, pick, press, runWith, showView, type, unique, vmNode, waitForSelection } from './helpers';
 
 describe('Checkpoint commands (as a user runs them)', () => {
   let api: CheckpointLabApi;
@@ -85,6 +85,17 @@ describe('Checkpoint commands (as a user runs them)', () => {
     run.prompter.assertDone();
     assert.ok(run.result.diskFile.endsWith('disk0.vhdx'));
     assert.ok(existsSync(run.result.diskFile));
+  });
+
+  it('palette: Notes and Export Checkpoint ask for the checkpoint first; Escape at the folder dialog exports nothing', async () => {
+    const lab = await api.lab();
+    const notes = await runWith(api, 'checkpointLab.checkpoint.editNotes', [pick('Three', new RegExp(`^${name} `)), type('from the palette')]);
+    notes.prompter.assertDone();
+    assert.equal((await lab.getCheckpoint(name, 'Three')).Notes, 'from the palette');
+    const exported = await runWith(api, 'checkpointLab.checkpoint.export', [pick('Three', new RegExp(`^${name} `)), escape('openDialog')]);
+    exported.prompter.assertDone();
+    assert.equal(exported.result, undefined);
+    assert.deepEqual(exported.prompter.infos, []);
   });
 
   it('Delete Checkpoint Subtree names how many checkpoints go; Now survives under the parent (R17)', async () => {

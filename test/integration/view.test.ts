@@ -70,6 +70,7 @@ describe('The Virtual Machines view', () => {
     assert.equal(exit, 0, 'the CLI created the VM while the extension has the store open');
     const waited = await waitFor(async () => (await api.tree.getChildren())!.some((n) => n.vm.Name === name), 1_000, `'${name}' in the tree`);
     assert.ok(waited <= 1_000, `shown after ${waited} ms`);
+    this.test!.title += `: shown ${waited} ms after the CLI exited`;
   });
 
   it('Refresh reloads, Inspect Store opens a readable report of a healthy store', async () => {

@@ -196,6 +196,32 @@ describe('VM commands (as a user runs them)', () => {
     await lab.renameVm(renamed, name);
   });
 
+  it('palette: Save, Resume, Turn Off and Rename ask for their VM; only legal VMs are offered', async () => {
+    const lab = await api.lab();
+    const vm = unique('palette');
+    await lab.createVm({ name: vm });
+    await lab.start(vm);
+    await lab.pause(vm);
+    let run = await runWith(api, 'checkpointLab.vm.resume', [pick(vm)]);
+    run.prompter.assertDone();
+    assert.equal((await lab.getVm(vm)).State, 'Running');
+    run = await runWith(api, 'checkpointLab.vm.save', [pick(vm)]);
+    run.prompter.assertDone();
+    assert.equal((await lab.getVm(vm)).State, 'Saved');
+    const other = unique('palette-running');
+    await lab.createVm({ name: other });
+    await lab.start(other);
+    run = await runWith(api, 'checkpointLab.vm.turnOff', [escape('pick')]);
+    run.prompter.assertDone();
+    assert.ok(run.prompter.prompts[0].items!.includes(other));
+    assert.ok(!run.prompter.prompts[0].items!.includes(vm), 'a Saved VM cannot be turned off');
+    await lab.turnOff(other);
+    run = await runWith(api, 'checkpointLab.vm.rename', [pick(vm), escape('input')]);
+    run.prompter.assertDone();
+    assert.equal((await lab.getVm(vm)).Name, vm);
+    await lab.removeSavedState(vm);
+  });
+
   it('Export VM asks a folder and a disk format, and writes <folder>/<VM name>/ (R23); Import VM brings it back under a new name', async function () {
     this.timeout(180_000);
     const lab = await api.lab();
