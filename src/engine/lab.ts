@@ -21,7 +21,8 @@ import { descendantIds, findCheckpoint, removeFromTree, selectCheckpoints, treeO
 import { LabError, StoreFileError } from './errors';
 import { type Disposable, type LabChange, type LabChangeListener, LabEventEmitter } from './events';
 import { guestLoaded, loadGuest, setGuestTemplateDirectory } from './guestModule';
-import { DISKS_DIR, VmDisks } from './disk/vmDisks';
+import { type DiskBlockDevice, DISKS_DIR, VmDisks } from './disk/vmDisks';
+import { mountBudget } from './mounts';
 import { decodeJson, encodeJson } from './store/codec';
 import type { Io } from './store/io';
 import { LAB_FILE, type Problem, Store, type Transaction } from './store/store';
@@ -133,6 +134,8 @@ interface Runtime {
   disks?: VmDisks;
   nowFs?: GuestFs;
   run?: RunFs;
+  /** Read-only checkpoint mounts kept between reads, by checkpoint Id (see checkpointFs). */
+  checkpointFs?: Map<string, { fs: GuestFs; device: DiskBlockDevice; disks: VmDisks }>;
 }
 
 /** One listing's view of which files exist (R25), built from a few readdirs. */
@@ -177,6 +180,8 @@ export class Lab {
   /** Highest sequence this Lab has seen (its own commits or refresh()). */
   private observedSeq = -1;
   private readonly runtimes = new Map<string, Runtime>();
+  /** Mounts the running operation uses: pinned in the process's mount budget until it ends. */
+  private readonly pinned: GuestFs[] = [];
   /** Ids of VMs and checkpoints whose files failed to load or verify (R25), this process. */
   private readonly damaged = new Set<string>();
   private readonly timers = new Set<ReturnType<typeof setInterval>>();
@@ -706,31 +711,20 @@ export class Lab {
       const toCp = to === undefined ? undefined : findCheckpoint(current, to);
       const rt = this.rt(current.Id);
       const guest = loadGuest();
-      const left = await this.mountCheckpoint(current, rt, fromCp);
-      try {
-        if (toCp) {
-          const right = await this.mountCheckpoint(current, rt, toCp);
-          try {
-            return await guest.compareStates(left, right);
-          } finally {
-            await right.unmount().catch(() => undefined);
-          }
-        }
-        const now = await this.nowFs(current, rt);
-        return await guest.compareStates(left, now);
-      } finally {
-        await left.unmount().catch(() => undefined);
-      }
+      const left = await this.checkpointFs(current, rt, fromCp);
+      if (toCp) return guest.compareStates(left, await this.checkpointFs(current, rt, toCp));
+      return guest.compareStates(left, await this.nowFs(current, rt));
     });
   }
 
   // ------------------------------------------------------------------ store
 
   /**
-   * What this Lab holds open now: disk devices, mounted guest file systems (each takes part
-   * of the fixed WebAssembly heap) and loaded disk sets. For leak checks and diagnostics.
+   * What this Lab holds open now: disk devices and loaded disk sets; and in the whole
+   * process, mounted guest file systems and the WebAssembly heap they hold (estimated).
+   * For leak checks and diagnostics.
    */
-  resourceCounts(): { openDevices: number; mountedFileSystems: number; loadedDisks: number } {
+  resourceCounts(): { openDevices: number; mountedFileSystems: number; loadedDisks: number; mountHeapBytes: number } {
     let openDevices = 0;
     let loadedDisks = 0;
     for (const rt of this.runtimes.values()) {
@@ -738,7 +732,9 @@ export class Lab {
       loadedDisks++;
       openDevices += rt.disks.openDeviceCount;
     }
-    return { openDevices, mountedFileSystems: guestLoaded() ? loadGuest().GuestFs.mountedCount : 0, loadedDisks };
+    const mountedFileSystems = guestLoaded() ? loadGuest().GuestFs.mountedCount : 0;
+    // mountHeapBytes: the process's estimate of the WebAssembly heap its mounts hold (mounts.ts)
+    return { openDevices, mountedFileSystems, loadedDisks, mountHeapBytes: mountBudget.usedBytes };
   }
 
   /** test-vmstore (R29): store files, disks and the engine's references; changes nothing. */
@@ -763,7 +759,12 @@ export class Lab {
     if (this.closed) throw labError('LabClosed', messages.closed());
     return this.store.withLock(async () => {
       await this.syncUnderLock();
-      return fn();
+      try {
+        return await fn();
+      } finally {
+        // mounts used by the operation may be evicted again (least recently used first)
+        for (const fsx of this.pinned.splice(0)) mountBudget.unpin(fsx);
+      }
     });
   }
 
@@ -833,6 +834,12 @@ export class Lab {
     if (options.writeRegistry !== false) this.registry = next;
     this.registrySeq = this.store.knownSequence;
     this.observedSeq = this.store.knownSequence;
+    for (const change of changes) {
+      if (change.kind !== 'checkpointsChanged' && change.kind !== 'vmRemoved') continue;
+      const rt = this.runtimes.get(change.vmId);
+      // cached checkpoint mounts may name deleted or renamed checkpoints: mount afresh
+      if (rt) void this.dropCheckpointFs(rt);
+    }
     this.events.emitAll(changes);
   }
 
@@ -957,31 +964,90 @@ export class Lab {
     }
   }
 
+  /**
+   * Now's mounted file system, pinned for the running operation. Mounted through the
+   * process's mount budget (mounts.ts): to make room, Now mounts of other VMs that are idle
+   * (synced: every guest write syncs before it commits) are unmounted, least recently used
+   * first, and mounted again on their next use.
+   */
   private async nowFs(vm: VmRecord, rt: Runtime): Promise<GuestFs> {
-    if (!rt.nowFs) {
-      const disks = this.disksOf(vm, rt);
-      const device = disks.device(vm.CurrentDisk, 'rw');
-      try {
-        rt.nowFs = await loadGuest().GuestFs.mount(device, { label: `'${vm.Name}'`, onUnmount: () => device.dispose() });
-      } catch (error) {
-        device.dispose();
-        throw error;
-      }
+    if (rt.nowFs) {
+      this.pin(rt.nowFs);
+      return rt.nowFs;
     }
-    return rt.nowFs;
-  }
-
-  private async mountCheckpoint(vm: VmRecord, rt: Runtime, cp: CheckpointRecord): Promise<GuestFs> {
-    this.assertCheckpointUsable(vm, cp);
-    const guest = loadGuest();
     const disks = this.disksOf(vm, rt);
-    const device = disks.device(cp.Disk, 'ro');
+    const device = disks.device(vm.CurrentDisk, 'rw');
+    let mounted: GuestFs | undefined;
     try {
-      return await guest.GuestFs.mount(device, { label: guest.checkpointLabel(vm.Name, cp.Name), onUnmount: () => device.dispose() });
+      mounted = await mountBudget.mount(
+        device.capacity,
+        'now',
+        () => loadGuest().GuestFs.mount(device, { label: `'${vm.Name}'`, onUnmount: () => device.dispose() }),
+        () => {
+          if (rt.nowFs === mounted) rt.nowFs = undefined;
+        },
+      );
     } catch (error) {
       device.dispose();
       throw error;
     }
+    this.pinned.push(mounted);
+    rt.nowFs = mounted;
+    return mounted;
+  }
+
+  private pin(fsx: GuestFs): void {
+    mountBudget.pin(fsx);
+    this.pinned.push(fsx);
+  }
+
+  /**
+   * A checkpoint's file system, read-only, pinned for the running operation. Kept mounted
+   * between reads (a mount costs a superblock, descriptors and bitmaps: ~4 ms) in a small
+   * cache, bounded by the mount budget; dropped when the VM's checkpoints change, the VM's
+   * disks are reloaded (another process changed the store) or the budget needs the room.
+   */
+  private async checkpointFs(vm: VmRecord, rt: Runtime, cp: CheckpointRecord): Promise<GuestFs> {
+    this.assertCheckpointUsable(vm, cp);
+    const guest = loadGuest();
+    const disks = this.disksOf(vm, rt);
+    const label = guest.checkpointLabel(vm.Name, cp.Name);
+    const cache = (rt.checkpointFs ??= new Map());
+    const hit = cache.get(cp.Id);
+    if (hit) {
+      if (hit.disks === disks && !hit.device.removed && hit.device.file === cp.Disk && hit.fs.label === label && hit.fs.mounted) {
+        this.pin(hit.fs);
+        return hit.fs;
+      }
+      cache.delete(cp.Id);
+      await mountBudget.unmount(hit.fs).catch(() => undefined);
+    }
+    const device = disks.device(cp.Disk, 'ro');
+    let mounted: GuestFs | undefined;
+    try {
+      mounted = await mountBudget.mount(
+        device.capacity,
+        'checkpoint',
+        () => guest.GuestFs.mount(device, { label, onUnmount: () => device.dispose() }),
+        () => {
+          if (cache.get(cp.Id)?.fs === mounted) cache.delete(cp.Id);
+        },
+      );
+    } catch (error) {
+      device.dispose();
+      throw error;
+    }
+    this.pinned.push(mounted);
+    cache.set(cp.Id, { fs: mounted, device, disks });
+    return mounted;
+  }
+
+  /** Unmounts the cached checkpoint file systems of a VM (its checkpoints or disks changed). */
+  private async dropCheckpointFs(rt: Runtime): Promise<void> {
+    const cache = rt.checkpointFs;
+    if (!cache) return;
+    rt.checkpointFs = undefined;
+    for (const { fs: fsx } of cache.values()) await mountBudget.unmount(fsx).catch(() => undefined);
   }
 
   private readMemory(rel: string, label: string): { file: MemoryFile; run: RunFs } {
@@ -1017,7 +1083,7 @@ export class Lab {
     rt.nowFs = undefined;
     try {
       await fsx.sync();
-      await fsx.unmount();
+      await mountBudget.unmount(fsx);
     } catch (error) {
       await this.dropRuntime(vm.Id);
       throw error;
@@ -1029,7 +1095,7 @@ export class Lab {
     if (!rt?.nowFs) return;
     const fsx = rt.nowFs;
     rt.nowFs = undefined;
-    await fsx.unmount().catch(() => undefined);
+    await mountBudget.unmount(fsx).catch(() => undefined);
     // unmounting may flush file-system metadata into the disk's buffer: forget it
     if (rt.disks?.hasUncommittedWrites()) {
       rt.disks.close();
@@ -1042,7 +1108,9 @@ export class Lab {
     const rt = this.runtimes.get(vmId);
     if (!rt) return;
     this.runtimes.delete(vmId);
-    if (rt.nowFs) await rt.nowFs.unmount().catch(() => undefined);
+    if (rt.nowFs) await mountBudget.unmount(rt.nowFs).catch(() => undefined);
+    rt.nowFs = undefined;
+    await this.dropCheckpointFs(rt);
     rt.disks?.close();
   }
 
@@ -1492,13 +1560,9 @@ export class Lab {
       const guest = loadGuest();
       if (target.checkpoint !== undefined) {
         const cp = findCheckpoint(vm, target.checkpoint);
-        const disk = await this.mountCheckpoint(vm, rt, cp);
-        try {
-          const run = cp.HasSavedState ? this.readMemory(checkpointFile(cp.Location, cp.Id, 'vmrs'), guest.checkpointLabel(vm.Name, cp.Name)).run : undefined;
-          return await fn(new guest.GuestView(guest.GuestAccess.checkpoint(vm.Name, cp.Name, cp.HasSavedState), disk, run));
-        } finally {
-          await disk.unmount().catch(() => undefined);
-        }
+        const disk = await this.checkpointFs(vm, rt, cp);
+        const run = cp.HasSavedState ? this.readMemory(checkpointFile(cp.Location, cp.Id, 'vmrs'), guest.checkpointLabel(vm.Name, cp.Name)).run : undefined;
+        return await fn(new guest.GuestView(guest.GuestAccess.checkpoint(vm.Name, cp.Name, cp.HasSavedState), disk, run));
       }
       this.assertVmUsable(vm);
       const disk = await this.nowFs(vm, rt);

@@ -97,6 +97,10 @@ function diskError(code: string, message: string): LabError {
 
 /** A device handed out by VmDisks.device(): dispose() it when done, or VmDisks keeps it until close(). */
 export interface DiskBlockDevice extends BlockDevice {
+  /** The disk file it reads (follows merges: a merged disk keeps the parent's name). */
+  readonly file: string;
+  /** True once disposed, or when its disk was deleted or the disks closed. */
+  readonly removed: boolean;
   /** Releases the device (idempotent); using it afterwards fails as for a removed disk. */
   dispose(): void;
 }
