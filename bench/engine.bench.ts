@@ -2,8 +2,11 @@
  * Engine facade benchmarks (figures for issue 5):
  *   - checkpoint and apply median latency (fsyncs included, on the scratch disk under os.tmpdir())
  *     on a VM with 1 GiB written, side by side with a VM with 16 MiB written: ratio;
- *   - listCheckpoints over 50 VMs x 50 checkpoints in-process (the CLI bench times the process).
+ *   - listCheckpoints over 50 VMs x 50 checkpoints in-process (the CLI bench times the process);
+ *   - listFiles of a 1,000-entry guest folder and a 4 KiB read of a checkpoint's file, cold
+ *     (the first call of a freshly opened Lab: disks loaded, file system mounted) and warm.
  *   npx tsx bench/engine.bench.ts        (npm run bench calls main())
+ *   npx tsx bench/engine.bench.ts guest  (only the guest listing/read figures)
  * BENCH_ENGINE_SAMPLES (default 20) sets the samples per median.
  */
 import * as fs from 'node:fs';
@@ -67,10 +70,46 @@ async function checkpointAndApply(lab: Lab, name: string, samples: number): Prom
   return { checkpoint: median(times.checkpoint), apply: median(times.apply), remove: median(times.remove), usage: median(times.usage) };
 }
 
+/** listFiles of a 1,000-entry folder and a 4 KiB checkpoint read, cold and warm (medians). */
+async function guestListAndRead(root: string, samples: number): Promise<void> {
+  const dir = path.join(root, 'guest');
+  const setup = await Lab.open(dir);
+  await setup.createVm({ name: 'files', diskSizeGiB: 4 });
+  await setup.editFiles('files', async (guest) => {
+    await guest.mkdir('/many');
+    for (let i = 0; i < 1000; i++) await guest.writeFile(`/many/file-${String(i).padStart(4, '0')}.txt`, `content ${i}`);
+  });
+  const page = Buffer.alloc(4096, 7);
+  await setup.writeFile('files', '/page.bin', page);
+  const { checkpoint } = await setup.checkpoint('files', { name: 'bench' });
+  await setup.close();
+  const cold = { list: [] as number[], read: [] as number[] };
+  const warm = { list: [] as number[], read: [] as number[] };
+  let entries = 0;
+  for (let i = 0; i < samples; i++) {
+    for (const what of ['list', 'read'] as const) {
+      const lab = await Lab.open(dir);
+      const once = async (): Promise<number> => {
+        const t = process.hrtime.bigint();
+        if (what === 'list') entries = (await lab.listFiles('files', '/many')).length;
+        else if ((await lab.readFile('files', '/page.bin', { checkpoint: checkpoint.Id })).length !== 4096) throw new Error('short read');
+        return ms(t);
+      };
+      cold[what].push(await once());
+      for (let j = 0; j < 3; j++) warm[what].push(await once());
+      await lab.close();
+    }
+  }
+  console.log(`engine listFiles of a ${entries}-entry folder: cold ${median(cold.list).toFixed(2)} ms, warm ${median(warm.list).toFixed(2)} ms (target < 50 ms)`);
+  console.log(`engine 4 KiB read of a checkpoint's file: cold ${median(cold.read).toFixed(2)} ms, warm ${median(warm.read).toFixed(2)} ms, ratio ${(median(cold.read) / median(warm.read)).toFixed(1)}`);
+}
+
 export async function main(): Promise<void> {
   const samples = Number(process.env.BENCH_ENGINE_SAMPLES ?? 20);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clab-engine-bench-'));
   try {
+    await guestListAndRead(root, samples);
+    if (process.argv[2] === 'guest') return;
     const lab = await Lab.open(root);
     await vmWithData(lab, 'small', 16 * MIB);
     await vmWithData(lab, 'large', 1024 * MIB);
