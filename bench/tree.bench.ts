@@ -58,7 +58,21 @@ module.exports = {
   }),
   commands: loose({ registerCommand: any, executeCommand: async () => undefined }),
   workspace: loose({ getConfiguration: () => ({ get: () => undefined }), workspaceFolders: undefined }),
-  env: { appName: 'bench' },
+  env: loose({ appName: 'bench' }),
+  // namespaces other features register with at activation: every call returns a disposable
+  tasks: loose({}),
+  languages: loose({}),
+  debug: loose({}),
+  scm: loose({}),
+  extensions: loose({ all: [] }),
+  tests: loose({}),
+  notebooks: loose({}),
+  authentication: loose({}),
+  TaskScope: { Global: 1, Workspace: 2 },
+  Task: class { constructor(...args) { this.args = args; } },
+  ShellExecution: class { constructor(...args) { this.args = args; } },
+  CustomExecution: class { constructor(cb) { this.cb = cb; } },
+  RelativePattern: class { constructor(base, pattern) { this.base = base; this.pattern = pattern; } },
 };
 `;
 
@@ -193,7 +207,10 @@ export async function main(): Promise<Record<string, number>> {
     provider.dispose();
   }
   const treeMs = median(times);
-  console.log(`tree build, 50 VMs x 50 checkpoints (${nodes} nodes, snapshot + getChildren + getTreeItem), median of 15: ${treeMs.toFixed(1)} ms (target < 50 ms, ratio ${(treeMs / 50).toFixed(2)})`);
+  console.log(
+    `tree build, 50 VMs x 50 checkpoints (${nodes} nodes, snapshot + getChildren + getTreeItem), median of 15: ${treeMs.toFixed(1)} ms, ` +
+      `first (cold) ${times[0].toFixed(1)} ms (target < 50 ms, ratio ${(treeMs / 50).toFixed(2)})`,
+  );
 
   // activation: the bundle (as VS Code loads it), in a plain node child
   const bundle = resolve(__dirname, '..', 'dist', 'extension.js');
