@@ -23,7 +23,7 @@ import { type Disposable, type LabChange, type LabChangeListener, LabEventEmitte
 import { guestLoaded, loadGuest, setGuestTemplateDirectory } from './guestModule';
 import { type DiskBlockDevice, DISKS_DIR, VmDisks } from './disk/vmDisks';
 import { mountBudget } from './mounts';
-import { decodeJson, encodeJson } from './store/codec';
+import { crc32, decodeJson, encodeJson } from './store/codec';
 import type { Io } from './store/io';
 import { LAB_FILE, type Problem, Store, type Transaction } from './store/store';
 import type { GuestFs, GuestView, RunFs } from './guest';
@@ -138,10 +138,63 @@ interface Runtime {
   checkpointFs?: Map<string, { fs: GuestFs; device: DiskBlockDevice; disks: VmDisks }>;
 }
 
-/** One listing's view of which files exist (R25), built from a few readdirs. */
+/** lab.json's record of each config file it was committed with: rel path -> [size, crc32 of the bytes]. */
+const CONFIG_CHECKS = 'ConfigChecks';
+type ConfigChecks = Record<string, [number, number]>;
+
+/** A config file's verdict, valid while its size, mtime, ctime and inode stay the same. */
+interface ConfigVerdict {
+  key: string;
+  ok: boolean;
+}
+
+/**
+ * One listing's view of which files exist (R25), built from a few readdirs, and whether
+ * each .vmcx is intact: a stat per file, compared with the verdict this process reached
+ * before (verdicts: the Lab's cache); only a file that is new to the process or changed
+ * since is read and its bytes' crc32 compared with the one lab.json recorded when the file
+ * was committed (a file from before that record: its own envelope checksum).
+ */
 class PresenceIndex {
   private readonly dirs = new Map<string, Set<string> | null>();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly checks?: ConfigChecks,
+    private readonly verdicts?: Map<string, ConfigVerdict>,
+  ) {}
+
+  /** True when the config file at rel (present) is intact. */
+  configOk(rel: string): boolean {
+    if (!this.verdicts) return true;
+    const abs = this.store.abs(rel);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(abs, { throwIfNoEntry: false });
+    } catch {
+      stat = undefined;
+    }
+    if (!stat) return false;
+    const recorded = this.checks?.[rel];
+    const key = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${recorded ? recorded.join(':') : ''}`;
+    const known = this.verdicts.get(rel);
+    if (known?.key === key) return known.ok;
+    let ok: boolean;
+    if (recorded && recorded[0] !== stat.size) ok = false;
+    else {
+      try {
+        const bytes = this.store.io.readFile(abs);
+        if (recorded) ok = bytes.length === recorded[0] && crc32(bytes) === recorded[1];
+        else {
+          decodeJson(rel, bytes);
+          ok = true;
+        }
+      } catch {
+        ok = false;
+      }
+    }
+    this.verdicts.set(rel, { key, ok });
+    return ok;
+  }
   has(dirRel: string, name: string): boolean {
     let names = this.dirs.get(dirRel);
     if (names === undefined) {
@@ -180,6 +233,10 @@ export class Lab {
   /** Highest sequence this Lab has seen (its own commits or refresh()). */
   private observedSeq = -1;
   private readonly runtimes = new Map<string, Runtime>();
+  /** R25: this process's verdicts on config files (see PresenceIndex). */
+  private readonly configVerdicts = new Map<string, ConfigVerdict>();
+  /** Config files written by the commit being built: recorded in lab.json with it. */
+  private writtenConfigs: ConfigChecks | undefined;
   /** Mounts the running operation uses: pinned in the process's mount budget until it ends. */
   private readonly pinned: GuestFs[] = [];
   /** Ids of VMs and checkpoints whose files failed to load or verify (R25), this process. */
@@ -281,7 +338,7 @@ export class Lab {
   async listVms(): Promise<VmInfo[]> {
     await this.settleUsage();
     const registry = this.currentRegistry();
-    const presence = new PresenceIndex(this.store);
+    const presence = this.presence(registry);
     return [...registry.vms]
       .sort((a, b) => a.Name.localeCompare(b.Name, undefined, { sensitivity: 'base' }) || (a.Id < b.Id ? -1 : 1))
       .map((vm) => toVmInfo(vm, this.store.root, this.vmStatus(vm, presence)));
@@ -389,7 +446,7 @@ export class Lab {
         if (changes.guestServicesIntegration !== undefined) v.GuestServicesIntegration = changes.guestServicesIntegration;
         if (memory !== undefined) v.MemoryStartupBytes = memory;
         if (generation !== undefined) v.Generation = generation;
-        tx.writeJson(vmConfigFile(v.Id), vmConfigOf(v));
+        this.writeConfig(tx, vmConfigFile(v.Id), vmConfigOf(v));
       });
       return this.info(this.findVm({ id: current.Id }));
     });
@@ -499,7 +556,7 @@ export class Lab {
     if (filter.childOf !== undefined && filter.vm === undefined) {
       throw labError('InvalidSetting', 'Selecting checkpoints by parent (childOf) needs the virtual machine.');
     }
-    const presence = new PresenceIndex(this.store);
+    const presence = this.presence(registry);
     const out: CheckpointInfo[] = [];
     for (const vm of vms) {
       let list = treeOrder(vm.Checkpoints);
@@ -823,13 +880,60 @@ export class Lab {
     this.registrySeq = this.store.knownSequence;
   }
 
+  /** A listing's (or a check's) view of the store's files: presence and config integrity (R25). */
+  private presence(registry: LabRegistry = this.registry): PresenceIndex {
+    const checks = registry?.[CONFIG_CHECKS];
+    return new PresenceIndex(this.store, checks && typeof checks === 'object' ? (checks as ConfigChecks) : undefined, this.configVerdicts);
+  }
+
+  /** Writes a .vmcx in tx and records its size and checksum in the lab.json of the same commit (R25). */
+  private writeConfig(tx: Transaction, rel: string, value: unknown): void {
+    const bytes = encodeJson(value);
+    tx.writeFile(rel, bytes);
+    if (this.writtenConfigs) this.writtenConfigs[rel] = [bytes.length, crc32(bytes)];
+  }
+
+  /** lab.json's config records: those just written, the others kept while their item exists. */
+  private recordConfigs(next: LabRegistry, written: ConfigChecks): void {
+    const before = next[CONFIG_CHECKS] && typeof next[CONFIG_CHECKS] === 'object' ? (next[CONFIG_CHECKS] as ConfigChecks) : {};
+    const checks: ConfigChecks = {};
+    for (const vm of next.vms) {
+      const files = [vmConfigFile(vm.Id), ...vm.Checkpoints.map((cp) => checkpointFile(cp.Location, cp.Id, 'vmcx'))];
+      for (const file of files) {
+        const record = written[file] ?? before[file] ?? this.intactConfigRecord(file);
+        if (Array.isArray(record)) checks[file] = record;
+      }
+    }
+    next[CONFIG_CHECKS] = checks;
+  }
+
+  /** For a config file lab.json has no record of yet (older stores): its record, if its own checksum holds. */
+  private intactConfigRecord(rel: string): [number, number] | undefined {
+    try {
+      const bytes = this.store.io.readFile(this.store.abs(rel));
+      decodeJson(rel, bytes);
+      return [bytes.length, crc32(bytes)];
+    } catch {
+      return undefined;
+    }
+  }
+
   /** One atomic commit of registry changes (plus whatever build adds); events after the commit point. */
   private commitChange(changes: LabChange[], build: (tx: Transaction, registry: LabRegistry) => void, options: { writeRegistry?: boolean } = {}): void {
     const next: LabRegistry = structuredClone(this.registry);
     next.engineFormat = ENGINE_FORMAT;
+    const written: ConfigChecks = {};
     this.store.commit((tx) => {
-      build(tx, next);
-      if (options.writeRegistry !== false) tx.writeJson(LAB_FILE, next);
+      this.writtenConfigs = written;
+      try {
+        build(tx, next);
+      } finally {
+        this.writtenConfigs = undefined;
+      }
+      if (options.writeRegistry !== false) {
+        this.recordConfigs(next, written);
+        tx.writeJson(LAB_FILE, next);
+      }
     });
     if (options.writeRegistry !== false) this.registry = next;
     this.registrySeq = this.store.knownSequence;
@@ -895,17 +999,18 @@ export class Lab {
   }
 
   private info(vm: VmRecord): VmInfo {
-    return toVmInfo(vm, this.store.root, this.vmStatus(vm, new PresenceIndex(this.store)));
+    return toVmInfo(vm, this.store.root, this.vmStatus(vm, this.presence()));
   }
 
   private cpInfo(vm: VmRecord, cp: CheckpointRecord): CheckpointInfo {
-    return toCheckpointInfo(vm, cp, this.cpStatus(vm, cp, new PresenceIndex(this.store)));
+    return toCheckpointInfo(vm, cp, this.cpStatus(vm, cp, this.presence()));
   }
 
   /** R25: Missing when a file the VM needs is absent (or failed to load here). */
   private vmStatus(vm: VmRecord, presence: PresenceIndex): ItemStatus {
     if (this.damaged.has(vm.Id)) return 'Missing';
     if (!presence.has(VMS_DIR, `${vm.Id}.vmcx`)) return 'Missing';
+    if (!presence.configOk(vmConfigFile(vm.Id))) return 'Missing';
     if (!presence.has(`${DISKS_DIR}/${vm.Id}`, vm.CurrentDisk)) return 'Missing';
     if (vm.State !== 'Off' && !presence.has(VMS_DIR, `${vm.Id}.vmrs`)) return 'Missing';
     return 'Ok';
@@ -915,19 +1020,20 @@ export class Lab {
     if (this.damaged.has(cp.Id)) return 'Missing';
     const dir = cp.Location ?? SNAPSHOTS_DIR;
     if (!presence.has(dir, `${cp.Id}.vmcx`)) return 'Missing';
+    if (!presence.configOk(checkpointFile(cp.Location, cp.Id, 'vmcx'))) return 'Missing';
     if (cp.HasSavedState && !presence.has(dir, `${cp.Id}.vmrs`)) return 'Missing';
     if (!presence.has(`${DISKS_DIR}/${vm.Id}`, cp.Disk)) return 'Missing';
     return 'Ok';
   }
 
   private assertVmUsable(vm: VmRecord): void {
-    if (this.vmStatus(vm, new PresenceIndex(this.store)) === 'Missing') {
+    if (this.vmStatus(vm, this.presence()) === 'Missing') {
       throw labError('ItemMissing', messages.itemMissing(`The virtual machine '${vm.Name}'`));
     }
   }
 
   private assertCheckpointUsable(vm: VmRecord, cp: CheckpointRecord): void {
-    if (this.cpStatus(vm, cp, new PresenceIndex(this.store)) === 'Missing') {
+    if (this.cpStatus(vm, cp, this.presence()) === 'Missing') {
       throw labError('ItemMissing', messages.itemMissing(`The checkpoint '${cp.Name}' of '${vm.Name}'`));
     }
   }
@@ -1243,7 +1349,7 @@ export class Lab {
       cp.MemoryBootId = run.bootId;
       tx.writeJson(checkpointFile(cp.Location, cp.Id, 'vmrs'), this.memoryPayload(run, now.getTime()));
     }
-    tx.writeJson(checkpointFile(cp.Location, cp.Id, 'vmcx'), checkpointConfigOf(cp));
+    this.writeConfig(tx, checkpointFile(cp.Location, cp.Id, 'vmcx'), checkpointConfigOf(cp));
     vm.Checkpoints.push(cp);
     vm.ParentCheckpointId = cp.Id;
     return { cp, notice: choice.notice };
@@ -1266,7 +1372,7 @@ export class Lab {
         const renamed = renames.get(cp.Disk);
         if (renamed !== undefined) {
           cp.Disk = renamed;
-          tx.writeJson(checkpointFile(cp.Location, cp.Id, 'vmcx'), checkpointConfigOf(cp));
+          this.writeConfig(tx, checkpointFile(cp.Location, cp.Id, 'vmcx'), checkpointConfigOf(cp));
         }
       }
     }
@@ -1379,7 +1485,7 @@ export class Lab {
           v.BootId = null;
         }
         v.ParentCheckpointId = cp.Id;
-        tx.writeJson(vmConfigFile(v.Id), vmConfigOf(v));
+        this.writeConfig(tx, vmConfigFile(v.Id), vmConfigOf(v));
         this.collapseAndUsage(tx, v, rt);
         tx.onCommitted(() => {
           rt.run = undefined;
@@ -1404,7 +1510,7 @@ export class Lab {
         const cp = v.Checkpoints.find((c) => c.Id === id)!;
         change(cp);
         const file = checkpointFile(cp.Location, cp.Id, 'vmcx');
-        if (this.store.exists(file)) tx.writeJson(file, checkpointConfigOf(cp));
+        if (this.store.exists(file)) this.writeConfig(tx, file, checkpointConfigOf(cp));
       });
       const after = this.findVm({ id: vm.Id });
       return this.cpInfo(after, after.Checkpoints.find((c) => c.Id === id)!);
@@ -1545,7 +1651,7 @@ export class Lab {
   private registerNewVm(record: VmRecord, disks: VmDisks): void {
     this.commitChange([{ kind: 'vmAdded', vmId: record.Id, origin: 'local' }], (tx, registry) => {
       disks.commitWrites(tx);
-      tx.writeJson(vmConfigFile(record.Id), vmConfigOf(record));
+      this.writeConfig(tx, vmConfigFile(record.Id), vmConfigOf(record));
       registry.vms.push(record);
       tx.onCommitted(() => this.runtimes.set(record.Id, { disks }));
     });

@@ -510,4 +510,42 @@ describe('engine: checkpoint rules R1-R25', function () {
     await lab.removeVm(third);
     assert.deepEqual((await lab.verify()).Problems, []);
   });
+
+  it('R25: damaged (not missing) config files show as Missing in listings without verify(), in this process and a fresh one; a rewrite heals', async () => {
+    const name = await fresh();
+    await lab.checkpoint(name, { name: 'kept' });
+    const hurt = (await lab.checkpoint(name, { name: 'hurt' })).checkpoint;
+    const vm = await lab.getVm(name);
+    const other = await fresh();
+    assert.deepEqual((await lab.listCheckpoints({ vm: name })).map((c) => c.Status), ['Ok', 'Ok']); // verdicts cached
+    // same size, one byte changed (bit rot, a careless edit): only the content tells
+    const flip = (file: string): void => {
+      const bytes = fs.readFileSync(file);
+      const at = bytes.indexOf('"Name"') + 9;
+      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+      fs.writeFileSync(file, bytes);
+    };
+    flip(path.join(root, 'Snapshots', `${hurt.Id}.vmcx`));
+    flip(path.join(root, 'Virtual Machines', `${vm.Id}.vmcx`));
+    const statuses = async (l: Lab): Promise<unknown> => ({
+      checkpoints: (await l.listCheckpoints({ vm: name })).map((c) => [c.Name, c.Status]),
+      vms: (await l.listVms()).filter((v) => v.Name === name || v.Name === other).map((v) => [v.Name, v.Status]),
+    });
+    const expected = { checkpoints: [['kept', 'Ok'], ['hurt', 'Missing']], vms: [[name, 'Missing'], [other, 'Ok']] };
+    assert.deepEqual(await statuses(lab), expected);
+    const second = await openLab(root);
+    try {
+      assert.deepEqual(await statuses(second), expected);
+      // truncated
+      fs.truncateSync(path.join(root, 'Snapshots', `${hurt.Id}.vmcx`), 10);
+      assert.deepEqual(await statuses(second), expected);
+      // an operation that rewrites the file heals it (rename rewrites the checkpoint's config)
+      await second.renameCheckpoint(name, hurt.Id, 'healed');
+      await second.setVm(name, { notes: 'rewritten' });
+      assert.deepEqual(await statuses(lab), { checkpoints: [['kept', 'Ok'], ['healed', 'Ok']], vms: [[name, 'Ok'], [other, 'Ok']] });
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual((await lab.verify()).Problems, []);
+  });
 });
