@@ -127,10 +127,12 @@ function where(link: Link, vm: VmInfo): string {
 // ------------------------------------------------------------------ handlers
 
 export const linkFolder: CommandHandler = async (context, arg, given?: unknown) => {
-  const vm = await resolveVm(context, arg, { title: 'Link Folder to VM', allowed: (v) => v.Status === 'Ok', none: 'There is no virtual machine to link a folder to.' });
+  // from the Explorer's context menu the argument is the folder
+  const fromExplorer = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : undefined;
+  const vm = await resolveVm(context, fromExplorer ? undefined : arg, { title: 'Link Folder to VM', allowed: (v) => v.Status === 'Ok', none: 'There is no virtual machine to link a folder to.' });
   if (!vm) return undefined;
   const args = (typeof given === 'object' && given !== null ? given : {}) as Partial<LinkFolderArgs>;
-  let hostPath = args.hostPath;
+  let hostPath = args.hostPath ?? fromExplorer?.fsPath;
   if (hostPath === undefined) {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const picked = await context.prompter().openDialog({
