@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     userDataDir: join(projectRoot, '.vscode-test', 'user-data'),
     extensionsDir: join(projectRoot, '.vscode-test', 'extensions'),
     port: process.env.PORT ? Number(process.env.PORT) : undefined,
+    // The demo opens with the sample lab (two VMs, a checkpoint tree) when its store is empty.
+    env: { CHECKPOINT_LAB_SAMPLE_LAB: '1' },
     onOutput: (line) => process.stderr.write(`[code-server] ${line}\n`),
   });
   const url = server.workbenchUrl([['extensionDevelopmentPath', server.remotePath(projectRoot)]]);

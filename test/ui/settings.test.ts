@@ -77,19 +77,6 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
     return frame;
   }
 
-  /** Preferences: Color Theme from the command palette (the theme setting alone is not applied by this server). */
-  async function colorTheme(label: string, bodyClass: RegExp): Promise<void> {
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
-    await input.fill(label);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
-    await until(async () => bodyClass.test((await page.locator('.monaco-workbench').getAttribute('class')) ?? ''), `the workbench in ${label}`);
-  }
-
   before(async () => {
     store = mkdtempSync(join(tmpdir(), 'checkpoint-lab-ui-store-'));
     for (const args of [
@@ -100,11 +87,10 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
       const result = cli(...args);
       assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
     }
-    workbench = await Workbench.open({ theme: 'Default Light Modern', settings: { 'checkpointLab.storeLocation': store } });
+    workbench = await Workbench.open({ theme: 'Light Modern', settings: { 'checkpointLab.storeLocation': store } });
     page = workbench.page;
     await workbench.openCheckpointLab();
     await row('web-01').waitFor({ state: 'visible', timeout: 60_000 });
-    await colorTheme('Light Modern', /\bvs\b(?!-dark)/);
   });
 
   afterEach(async function () {
@@ -203,10 +189,10 @@ describe('UI: the Settings page (Playwright in the real workbench)', () => {
     assert.equal(await frame.locator('#memory').inputValue(), '2048');
     await frame.locator('#location-reason').scrollIntoViewIfNeeded();
     await workbench.screenshot('settings-04-location-locked-light');
-    await colorTheme('Dark Modern', /\bvs-dark\b/);
+    await workbench.setColorTheme('Dark Modern');
     await until(async () => /vscode-dark/.test((await frame.locator('body').getAttribute('class')) ?? ''), 'the page in the dark theme');
     await workbench.screenshot('settings-05-location-locked-dark');
-    await colorTheme('Dark High Contrast', /\bhc-black\b/);
+    await workbench.setColorTheme('Dark High Contrast');
     await until(async () => /vscode-high-contrast/.test((await frame.locator('body').getAttribute('class')) ?? ''), 'the page in high contrast');
     await workbench.screenshot('settings-06-location-locked-high-contrast');
     // keyboard: Tab reaches the controls in order, the label names each one

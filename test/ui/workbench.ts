@@ -12,8 +12,17 @@ import { projectRoot, startVsCodeServer, VsCodeServer } from '../harness/vscodeS
 
 export const screenshotsDir = join(projectRoot, 'test-results', 'screenshots');
 
+/** Color themes by their label in "Preferences: Color Theme", with the workbench class each sets. */
+export const colorThemes = {
+  'Light Modern': /\bvs\b(?!-dark)/,
+  'Dark Modern': /\bvs-dark\b/,
+  'Dark High Contrast': /\bhc-black\b/,
+} as const;
+export type ColorTheme = keyof typeof colorThemes;
+
 export interface WorkbenchOptions {
-  theme?: 'Default Dark Modern' | 'Default Light Modern' | 'Default High Contrast';
+  /** Switched through the command palette after start: this server ignores workbench.colorTheme in settings.json. */
+  theme?: ColorTheme;
   settings?: Record<string, unknown>;
   /** Files to create in the workspace folder before start. */
   files?: Record<string, string>;
@@ -40,7 +49,7 @@ export class Workbench {
     const server = await startVsCodeServer({
       workspace,
       userDataDir: join(scratch, 'user-data'),
-      settings: { 'workbench.colorTheme': options.theme ?? 'Default Dark Modern', ...options.settings },
+      settings: options.settings,
       onOutput: (line) => serverLog.push(line),
     });
     const browser = await launchChromium();
@@ -48,7 +57,37 @@ export class Workbench {
     await page.goto(server.workbenchUrl([['extensionDevelopmentPath', server.remotePath(projectRoot)]]));
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    return new Workbench(page, server, browser, workspace, scratch, serverLog);
+    const workbench = new Workbench(page, server, browser, workspace, scratch, serverLog);
+    if (options.theme) await workbench.setColorTheme(options.theme);
+    return workbench;
+  }
+
+  /** Preferences: Color Theme from the command palette; resolves once the workbench shows it. */
+  async setColorTheme(theme: ColorTheme): Promise<void> {
+    const page = this.page;
+    // Themes are listed once the extension host has registered the built-in theme
+    // extensions; our own container appearing in the activity bar marks that point.
+    await page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const input = page.locator('.quick-input-widget input');
+    const themeRow = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+Shift+P');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>Preferences: Color Theme');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+      await input.fill(theme);
+      try {
+        await themeRow.waitFor({ state: 'visible', timeout: 10_000 });
+        break;
+      } catch (error) {
+        await page.keyboard.press('Escape');
+        if (attempt === 3) throw error;
+      }
+    }
+    await page.keyboard.press('Enter');
+    // A string expression: it runs in the page, and this tsconfig has no DOM types.
+    const pattern = JSON.stringify(colorThemes[theme].source);
+    await page.waitForFunction(`new RegExp(${pattern}).test(document.querySelector('.monaco-workbench')?.className ?? '')`, undefined, { timeout: 30_000 });
   }
 
   /** Opens the Checkpoint Lab container from the activity bar. */
