@@ -138,9 +138,21 @@ interface Runtime {
   checkpointFs?: Map<string, { fs: GuestFs; device: DiskBlockDevice; disks: VmDisks }>;
 }
 
-/** lab.json's record of each config file it was committed with: rel path -> [size, crc32 of the bytes]. */
+/**
+ * lab.json's record of each config file: rel path -> [size, crc32 of the bytes as committed,
+ * and once a later commit has seen the file in place intact, its fingerprint (see fingerprint())].
+ */
 const CONFIG_CHECKS = 'ConfigChecks';
-type ConfigChecks = Record<string, [number, number]>;
+type ConfigRecord = [number, number] | [number, number, string];
+type ConfigChecks = Record<string, ConfigRecord>;
+
+/**
+ * What changes whenever a file's bytes change: its inode (a rewrite is a new file renamed
+ * into place) and ctime (any write or rename; unlike mtime, no tool can set it back).
+ */
+function fingerprint(stat: fs.Stats): string {
+  return `${stat.ino}:${stat.ctimeMs}`;
+}
 
 /** A config file's verdict, valid while its size, mtime, ctime and inode stay the same. */
 interface ConfigVerdict {
@@ -150,10 +162,11 @@ interface ConfigVerdict {
 
 /**
  * One listing's view of which files exist (R25), built from a few readdirs, and whether
- * each .vmcx is intact: a stat per file, compared with the verdict this process reached
- * before (verdicts: the Lab's cache); only a file that is new to the process or changed
- * since is read and its bytes' crc32 compared with the one lab.json recorded when the file
- * was committed (a file from before that record: its own envelope checksum).
+ * each .vmcx is intact: a stat per file, compared with the fingerprint lab.json recorded
+ * when a commit last saw the file intact, or with the verdict this process reached before
+ * (verdicts: the Lab's cache); only a file that changed since (or was written by the last
+ * commits) is read and its bytes' crc32 compared with the one lab.json recorded when it
+ * was committed (a file from before such records: its own envelope checksum).
  */
 class PresenceIndex {
   private readonly dirs = new Map<string, Set<string> | null>();
@@ -175,6 +188,8 @@ class PresenceIndex {
     }
     if (!stat) return false;
     const recorded = this.checks?.[rel];
+    // the common case, in a fresh process too: unchanged since a commit saw it intact
+    if (recorded && recorded.length === 3 && recorded[0] === stat.size && recorded[2] === fingerprint(stat)) return true;
     const key = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${recorded ? recorded.join(':') : ''}`;
     const known = this.verdicts.get(rel);
     if (known?.key === key) return known.ok;
@@ -900,21 +915,31 @@ export class Lab {
     for (const vm of next.vms) {
       const files = [vmConfigFile(vm.Id), ...vm.Checkpoints.map((cp) => checkpointFile(cp.Location, cp.Id, 'vmcx'))];
       for (const file of files) {
-        const record = written[file] ?? before[file] ?? this.intactConfigRecord(file);
+        const record = written[file] ?? this.fingerprinted(file, before[file]);
         if (Array.isArray(record)) checks[file] = record;
       }
     }
     next[CONFIG_CHECKS] = checks;
   }
 
-  /** For a config file lab.json has no record of yet (older stores): its record, if its own checksum holds. */
-  private intactConfigRecord(rel: string): [number, number] | undefined {
+  /**
+   * A config file's record with its fingerprint, for a file written by an earlier commit
+   * (usually the last one): the file is read once and fingerprinted only if its bytes are
+   * still the ones committed (or, without a record, from an older store, if its own checksum
+   * holds). A damaged file keeps no fingerprint, so listings keep reading it (Missing).
+   */
+  private fingerprinted(rel: string, record: ConfigRecord | undefined): ConfigRecord | undefined {
+    if (record && record.length === 3) return record;
     try {
-      const bytes = this.store.io.readFile(this.store.abs(rel));
+      const abs = this.store.abs(rel);
+      const stat = fs.statSync(abs, { throwIfNoEntry: false });
+      if (!stat) return record;
+      const bytes = this.store.io.readFile(abs);
+      if (record) return bytes.length === record[0] && crc32(bytes) === record[1] ? [record[0], record[1], fingerprint(stat)] : record;
       decodeJson(rel, bytes);
-      return [bytes.length, crc32(bytes)];
+      return [bytes.length, crc32(bytes), fingerprint(stat)];
     } catch {
-      return undefined;
+      return record;
     }
   }
 
