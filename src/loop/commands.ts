@@ -243,7 +243,7 @@ export const rollInAndCheckpointCommand: CommandHandler = async (context, arg) =
     `Roll In and Checkpoint ${where(link, vm)}`,
     async (hooks) => {
       hooks.step('Rolling in...');
-      return rollInAndCheckpoint(lab, linkSpec(link), { signal: hooks.signal, onProgress: hooks.onProgress });
+      return rollInAndCheckpoint(lab, linkSpec(link), { signal: hooks.signal, onProgress: hooks.onProgress, onStep: hooks.step });
     },
     { progress: 'notification', cancellable: true },
   );
@@ -290,6 +290,7 @@ export const applyAndRollOutCommand: CommandHandler = async (context, arg) => {
         checkpointFirst: options.checkpointFirst,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
+        onStep: hooks.step,
         beforeHostChanges: askBeforeOverwrite(context, link, overwritten),
       });
     },

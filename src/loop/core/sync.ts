@@ -54,6 +54,8 @@ export interface SyncOptions {
   manifests?: ManifestStore;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** A step message for multi-step work ("Rolling out..."). */
+  onStep?: (message: string) => void;
   /**
    * Roll Out, before the first host file changes: returns relative paths to leave alone
    * (unsaved editors the user keeps), or throws to cancel (nothing changed).
@@ -387,6 +389,7 @@ export async function rollInAndCheckpoint(lab: Lab, link: LinkSpec, options: Syn
   } catch (error) {
     throw cancellation(error, options.signal);
   }
+  options.onStep?.('Taking a checkpoint...');
   const taken = await lab.checkpoint({ id: p.vm.Id }, options.checkpointName === undefined ? {} : { name: options.checkpointName });
   p.manifests.saveSnapshot(p.manifest, taken.checkpoint.Id, p.manifest.guest!);
   persist(p);
@@ -513,6 +516,7 @@ export async function applyAndRollOut(
   // the checkpoint taken first holds the folder as it was: remember it when known
   if (apply.checkpointTaken && before) p.manifests.saveSnapshot(p.manifest, apply.checkpointTaken.Id, before);
   const after = { ...p, vm: apply.vm };
+  options.onStep?.('Rolling out...');
   try {
     const sync = await rollOutPrepared(after, options, target.Id);
     return { apply, sync };
