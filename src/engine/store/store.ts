@@ -265,9 +265,16 @@ export function encodeSequence(seq: number): Buffer {
   return bytes;
 }
 
+/**
+ * The stores whose lock the current async context holds (withLock's re-entrancy). One
+ * AsyncLocalStorage for the whole process: every enabled instance adds work to every
+ * promise the process makes, for good (instances are never disabled), so one per Store
+ * made long-lived processes (and the test suite) slower with each store ever opened.
+ */
+const heldLocks = new AsyncLocalStorage<ReadonlySet<Store>>();
+
 export class Store {
   private readonly lock: FileLock;
-  private readonly context = new AsyncLocalStorage<Store>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly verifiers: Verifier[] = [];
   private lastSequence = 0;
@@ -358,11 +365,12 @@ export class Store {
 
   /** R31: runs fn holding the store's lock (re-entrant within fn); recovers first if needed. */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.context.getStore() === this) return Promise.resolve().then(fn);
+    const held = heldLocks.getStore();
+    if (held?.has(this)) return Promise.resolve().then(fn);
     const run = async (): Promise<T> => {
       await this.lock.acquire(this.lockTimeoutMs);
       try {
-        return await this.context.run(this, async () => {
+        return await heldLocks.run(new Set([...(held ?? []), this]), async () => {
           this.recoverIfNeeded();
           return await fn();
         });
@@ -377,7 +385,7 @@ export class Store {
 
   /** One atomic, durable operation (R28). Takes the lock for the call when not inside withLock. */
   commit(build: (tx: Transaction) => void): void {
-    if (this.context.getStore() === this || this.lock.isHeld) {
+    if (heldLocks.getStore()?.has(this) || this.lock.isHeld) {
       this.commitLocked(build);
       return;
     }
