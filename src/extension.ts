@@ -11,7 +11,8 @@ import { LabHost } from './services/labHost';
 import { Operations } from './services/operations';
 import { WindowPrompter, type Prompter } from './services/prompter';
 import { VmStatusBar } from './services/statusBar';
-import { resolveStoreLocation, StoreRegistry, type StoreLocation } from './services/storeLocation';
+import { StoreRegistry, type StoreLocation } from './services/storeLocation';
+import { reportUnavailableStore, storeLocationForWindow } from './services/windowStore';
 import type { LabNode } from './tree/nodes';
 import { VmTreeProvider } from './tree/provider';
 import { registerSettingsPanel } from './webview/settingsPanel';
@@ -54,17 +55,13 @@ export interface CheckpointLabApi {
 
 let activeHost: LabHost | undefined;
 
-function storeLocationOf(context: vscode.ExtensionContext): StoreLocation {
-  return resolveStoreLocation({
-    setting: vscode.workspace.getConfiguration('checkpointLab').get<string>('storeLocation'),
-    workspaceStorage: context.storageUri?.fsPath,
-    globalStorage: context.globalStorageUri.fsPath,
-    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-  });
-}
-
 function exportStoreToTerminals(context: vscode.ExtensionContext, location: StoreLocation): void {
   const collection = context.environmentVariableCollection;
+  if (location.unavailable !== undefined) {
+    // No lab in this window: the CLI must not silently work on another (empty) store.
+    collection.delete(STORE_ENV);
+    return;
+  }
   collection.description = `CHECKPOINT_LAB_STORE: the Checkpoint Lab store of this workspace (${location.path}), so the checkpoint-lab CLI works on the same lab.`;
   collection.replace(STORE_ENV, location.path);
 }
@@ -75,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
   context.subscriptions.push(output);
 
   const registry = new StoreRegistry(context.globalStorageUri.fsPath);
-  const location = storeLocationOf(context);
+  const location = storeLocationForWindow(context, registry);
   const host = new LabHost(location, registry, output);
   activeHost = host;
   context.subscriptions.push(host);
@@ -130,15 +127,17 @@ export function activate(context: vscode.ExtensionContext): CheckpointLabApi {
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration('checkpointLab.storeLocation')) return;
       try {
-        const next = storeLocationOf(context);
+        const next = storeLocationForWindow(context, registry);
         exportStoreToTerminals(context, next);
         await host.setLocation(next);
+        reportUnavailableStore(next, output, (message) => prompter.warn(message));
       } catch (error) {
         ops.report(error);
       }
     }),
   );
 
+  reportUnavailableStore(location, output, (message) => prompter.warn(message));
   if (location.source === 'global' && !context.globalState.get<boolean>(GLOBAL_NOTICE_KEY)) {
     void context.globalState.update(GLOBAL_NOTICE_KEY, true);
     prompter.info(

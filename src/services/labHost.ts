@@ -19,6 +19,15 @@ export type LabOpener = (root: string) => Promise<Lab>;
 /** How often the host looks for another process's commit (R31: the tree within a second). */
 export const WATCH_INTERVAL_MS = 400;
 
+/** This window's store cannot be used (see StoreLocation.unavailable). */
+export class StoreUnavailableError extends Error {
+  readonly code = 'StoreNotKnown';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export class LabHost implements vscode.Disposable {
   private opening: Promise<Lab> | undefined;
   private current: Lab | undefined;
@@ -56,11 +65,19 @@ export class LabHost implements vscode.Disposable {
 
   private async open(location: StoreLocation): Promise<Lab> {
     const started = Date.now();
+    // A checkpoint-lab: window whose store is not known: never open (or create) another lab.
+    if (location.unavailable !== undefined) throw new StoreUnavailableError(location.unavailable);
     const lab = await this.openLab(location.path);
     if (this.location.path !== location.path) {
       // the location changed while opening: this Lab is stale
       await lab.close().catch(() => undefined);
       throw new Error('The lab store location changed while it was being opened.');
+    }
+    if (location.storeId !== undefined && lab.storeId !== location.storeId) {
+      await lab.close().catch(() => undefined);
+      throw new StoreUnavailableError(
+        `The folder '${location.path}' recorded for the lab store '${location.storeId}' of this window now holds another store ('${lab.storeId}').`,
+      );
     }
     this.current = lab;
     this.engineSubscriptions = [lab.onDidChange((change) => this.emitter.fire(change)), lab.watch(WATCH_INTERVAL_MS)];
@@ -75,7 +92,10 @@ export class LabHost implements vscode.Disposable {
 
   /** Switches to another store folder (the setting changed); the tree reloads. */
   async setLocation(location: StoreLocation): Promise<void> {
-    if (location.path === this.location.path) return;
+    if (location.path === this.location.path && location.unavailable === this.location.unavailable && location.storeId === this.location.storeId) {
+      this.location = location;
+      return;
+    }
     await this.close();
     this.location = location;
     this.log.info(`The lab store is now ${location.path} (${location.source})`);
@@ -87,6 +107,7 @@ export class LabHost implements vscode.Disposable {
    * deactivates. Opens the store if needed (the CLI may have started VMs), but never creates one.
    */
   async saveAllRunning(): Promise<VmInfo[]> {
+    if (this.location.unavailable !== undefined) return [];
     if (!this.current && !existsSync(join(this.location.path, 'lab.json'))) return [];
     const lab = await this.lab();
     const saved = await lab.saveAllRunning();
