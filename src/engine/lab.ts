@@ -170,6 +170,7 @@ interface ConfigVerdict {
  */
 class PresenceIndex {
   private readonly dirs = new Map<string, Set<string> | null>();
+  private readonly absDirs = new Map<string, string>();
   constructor(
     private readonly store: Store,
     private readonly checks?: ConfigChecks,
@@ -179,7 +180,7 @@ class PresenceIndex {
   /** True when the config file at rel (present) is intact. */
   configOk(rel: string): boolean {
     if (!this.verdicts) return true;
-    const abs = this.store.abs(rel);
+    const abs = this.absOf(rel);
     let stat: fs.Stats | undefined;
     try {
       stat = fs.statSync(abs, { throwIfNoEntry: false });
@@ -210,6 +211,19 @@ class PresenceIndex {
     this.verdicts.set(rel, { key, ok });
     return ok;
   }
+  /** store.abs(rel), with the folder's part worked out once per folder (thousands of files per listing). */
+  private absOf(rel: string): string {
+    const at = rel.lastIndexOf('/');
+    if (at <= 0) return this.store.abs(rel);
+    const dirRel = rel.slice(0, at);
+    let dir = this.absDirs.get(dirRel);
+    if (dir === undefined) {
+      dir = this.store.abs(dirRel);
+      this.absDirs.set(dirRel, dir);
+    }
+    return path.join(dir, rel.slice(at + 1));
+  }
+
   has(dirRel: string, name: string): boolean {
     let names = this.dirs.get(dirRel);
     if (names === undefined) {
@@ -222,6 +236,16 @@ class PresenceIndex {
     }
     return names !== null && names.has(name);
   }
+}
+
+/**
+ * VM names in listing order: what `a.localeCompare(b, undefined, { sensitivity: 'base' })`
+ * gives, with one collator (localeCompare with options builds one per call).
+ */
+let nameCollator: Intl.Collator | undefined;
+function compareNames(a: string, b: string): number {
+  nameCollator ??= new Intl.Collator(undefined, { sensitivity: 'base' });
+  return nameCollator.compare(a, b);
 }
 
 const RUN_PREFIX = '/run';
@@ -280,10 +304,17 @@ export class Lab {
     const store = await Store.open(storeRoot, { lockTimeoutMs: options.lockTimeoutMs, io: options.io });
     const lab = new Lab(store, options);
     store.addVerifier(() => lab.verifyReferences());
-    await store.withLock(() => {
-      lab.readRegistry();
-      lab.sweepOrphans();
-    });
+    // The common case needs no lock: the store's open read lab.json (nothing to recover)
+    // and there are no orphaned disk folders (a readdir says so).
+    const opened = store.takeOpenedLab();
+    const fast = opened !== undefined && opened.seq === store.knownSequence;
+    if (fast) lab.setRegistry(opened.data as unknown as LabRegistry, opened.seq);
+    if (!fast || lab.hasOrphans()) {
+      await store.withLock(() => {
+        lab.readRegistry();
+        lab.sweepOrphans();
+      });
+    }
     lab.observedSeq = store.knownSequence;
     return lab;
   }
@@ -304,7 +335,8 @@ export class Lab {
     await this.settleUsage();
     for (const timer of this.timers) clearInterval(timer);
     this.timers.clear();
-    await this.store.withLock(() => this.dropAllRuntimes()).catch(() => this.dropAllRuntimes());
+    // nothing loaded (a listing): nothing to release, no need for the lock
+    if (this.runtimes.size > 0) await this.store.withLock(() => this.dropAllRuntimes()).catch(() => this.dropAllRuntimes());
     this.closed = true;
     this.events.clear();
   }
@@ -352,18 +384,17 @@ export class Lab {
   /** Every VM, sorted by name. One JSON read; Status reflects missing files (R25). */
   async listVms(): Promise<VmInfo[]> {
     await this.settleUsage();
-    const registry = this.currentRegistry();
-    const presence = this.presence(registry);
-    return [...registry.vms]
-      .sort((a, b) => a.Name.localeCompare(b.Name, undefined, { sensitivity: 'base' }) || (a.Id < b.Id ? -1 : 1))
-      .map((vm) => toVmInfo(vm, this.store.root, this.vmStatus(vm, presence)));
+    return this.readConsistent((registry) => {
+      const presence = this.presence(registry);
+      return [...registry.vms]
+        .sort((a, b) => compareNames(a.Name, b.Name) || (a.Id < b.Id ? -1 : 1))
+        .map((vm) => toVmInfo(vm, this.store.root, this.vmStatus(vm, presence)));
+    });
   }
 
   /** One VM by Id or name; "No virtual machine named '<name>' was found." */
   async getVm(vm: VmRef): Promise<VmInfo> {
-    const registry = this.currentRegistry();
-    const record = this.findVmIn(registry, vm);
-    return this.info(record);
+    return this.readConsistent((registry) => this.info(this.findVmIn(registry, vm)));
   }
 
   /** VmInfo plus creation time, checkpoint count, boot id and uptime. */
@@ -566,8 +597,11 @@ export class Lab {
    */
   async listCheckpoints(filter: CheckpointFilter = {}): Promise<CheckpointInfo[]> {
     await this.settleUsage();
-    const registry = this.currentRegistry();
-    const vms = filter.vm !== undefined ? [this.findVmIn(registry, filter.vm)] : [...registry.vms].sort((a, b) => a.Name.localeCompare(b.Name, undefined, { sensitivity: 'base' }));
+    return this.readConsistent((registry) => this.listCheckpointsIn(registry, filter));
+  }
+
+  private listCheckpointsIn(registry: LabRegistry, filter: CheckpointFilter): CheckpointInfo[] {
+    const vms = filter.vm !== undefined ? [this.findVmIn(registry, filter.vm)] : [...registry.vms].sort((a, b) => compareNames(a.Name, b.Name));
     if (filter.childOf !== undefined && filter.vm === undefined) {
       throw labError('InvalidSetting', 'Selecting checkpoints by parent (childOf) needs the virtual machine.');
     }
@@ -600,9 +634,10 @@ export class Lab {
   /** One checkpoint by Id or name (R24 errors). */
   async getCheckpoint(vm: VmRef, checkpoint: CheckpointRef): Promise<CheckpointInfo> {
     await this.settleUsage();
-    const registry = this.currentRegistry();
-    const record = this.findVmIn(registry, vm);
-    return this.cpInfo(record, findCheckpoint(record, checkpoint));
+    return this.readConsistent((registry) => {
+      const record = this.findVmIn(registry, vm);
+      return this.cpInfo(record, findCheckpoint(record, checkpoint));
+    });
   }
 
   /** restore-vmsnapshot: R11-R13. */
@@ -858,10 +893,47 @@ export class Lab {
 
   private readRegistry(): void {
     const seq = this.store.readSequence();
-    const data = this.store.readJson<LabRegistry>(LAB_FILE);
+    this.setRegistry(this.store.readJson<LabRegistry>(LAB_FILE), seq);
+  }
+
+  private setRegistry(data: LabRegistry, seq: number): void {
     const vms = Array.isArray(data.vms) ? data.vms.filter(isVmRecord) : [];
     this.registry = { ...data, vms };
     this.registrySeq = seq;
+  }
+
+  /**
+   * A listing without the lock that never shows a half-applied commit: lab.seq is read
+   * before (currentRegistry) and after, and the journal checked before and after (see
+   * Store.journalPending). A commit that touched lab.json or any file the listing looked at
+   * in between leaves its record in the journal or has moved lab.seq: read again. After
+   * three tries (or while a commit is applied) under the lock, which recovers first.
+   * fn's error counts only from a consistent read (a VM renamed meanwhile is not "not found").
+   */
+  private async readConsistent<T>(fn: (registry: LabRegistry) => T): Promise<T> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.store.journalPending()) break;
+      const registry = this.currentRegistry();
+      const seq = this.registrySeq;
+      let result: { value: T } | { error: unknown };
+      try {
+        result = { value: fn(registry) };
+      } catch (error) {
+        result = { error };
+      }
+      if (!this.store.journalPending() && this.store.readSequence() === seq) {
+        if ('error' in result) throw result.error;
+        return result.value;
+      }
+    }
+    return this.store.withLock(() => fn(this.currentRegistry()));
+  }
+
+  /** True when the disks folder names a VM the registry does not know (see sweepOrphans). */
+  private hasOrphans(): boolean {
+    if (!this.store.exists(DISKS_DIR)) return false;
+    const known = new Set(this.registry.vms.map((v) => v.Id));
+    return this.store.io.readdir(this.store.abs(DISKS_DIR)).some((name) => !known.has(name) && /^[0-9a-fA-F-]{36}$/.test(name));
   }
 
   /** The registry for a listing: cached, or re-read (without the lock) when the sequence moved. */

@@ -230,9 +230,14 @@ export class VmDisks {
     };
     // beside the VM's folder (which does not exist yet), in DISKS_DIR
     const poolTmp = temporaryPath(`${DISKS_DIR}/${vmId}.${POOL_FILE}`);
+    let marked = false;
     try {
+      // recovery sweeps the temporary if the process dies before the commit that adopts it
+      store.beginTemporaries();
+      marked = true;
       store.io.writeFile(store.abs(poolTmp), new Uint8Array(0));
     } catch (error) {
+      if (marked) store.endTemporaries();
       if (errnoCode(error) === 'ENOSPC') throw new StoreFullError(poolTmp);
       throw error;
     }
@@ -260,6 +265,7 @@ export class VmDisks {
     tx.adoptFile(pending.poolTmp, this.rel(POOL_FILE));
     tx.onCommitted(() => {
       this.pending = undefined;
+      this.store.endTemporaries();
       // the open handle follows the renamed file, but start afresh on the final name
       if (this.readFd !== undefined) this.store.io.close(this.readFd);
       this.readFd = undefined;
@@ -291,8 +297,10 @@ export class VmDisks {
       this.pending = undefined;
       try {
         this.store.io.unlink(tmp);
+        this.store.endTemporaries();
       } catch {
-        // recovery sweeps temporaries on the next open
+        // recovery sweeps temporaries on the next open (lab.sweep stays until then)
+        this.store.endTemporaries({ leftBehind: true });
       }
     }
     for (const device of this.devices) device.removed = true;

@@ -43,7 +43,24 @@ function parseJson(relPath: string, bytes: Uint8Array): unknown {
 }
 
 export function decodeJson<T>(relPath: string, bytes: Uint8Array): T {
-  const parsed = parseJson(relPath, bytes) as { format?: unknown; checksum?: unknown; data?: unknown } | null;
+  return decodeParsed<T>(relPath, parseJson(relPath, bytes));
+}
+
+/**
+ * One parse for both questions a store's open asks of lab.json: the format it declares
+ * (undefined when none) and, when that is the current format, its checked data (else
+ * undefined: the caller migrates or refuses). Throws StoreFileError like decodeJson.
+ */
+export function decodeCurrent<T>(relPath: string, bytes: Uint8Array): { format: number | undefined; data?: T } {
+  const parsed = parseJson(relPath, bytes);
+  const format = (parsed as { format?: unknown } | null)?.format;
+  if (typeof format !== 'number') return { format: undefined };
+  if (format !== STORE_FORMAT) return { format };
+  return { format, data: decodeParsed<T>(relPath, parsed) };
+}
+
+function decodeParsed<T>(relPath: string, value: unknown): T {
+  const parsed = value as { format?: unknown; checksum?: unknown; data?: unknown } | null;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new StoreFileError(relPath, 'the file is not a Checkpoint Lab metadata file.');
   }

@@ -84,6 +84,70 @@ describe('Store', () => {
     assert.equal(committed, 1);
   });
 
+  describe('opening without the lock (listings)', () => {
+    it('a clean store opens without its lock and without walking it; lab.json is handed on once', async () => {
+      const store = await Store.open(dir);
+      store.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', { v: 1 }));
+      const { child } = await lockHolder(dir, false);
+      try {
+        const started = Date.now();
+        const reader = await Store.open(dir, { lockTimeoutMs: 300 });
+        assert.ok(Date.now() - started < 250, 'no wait for the lock');
+        assert.equal(reader.id, store.id);
+        assert.equal(reader.knownSequence, store.readSequence());
+        assert.equal(reader.takeOpenedLab()?.data.storeId, store.id);
+        assert.equal(reader.takeOpenedLab(), undefined);
+        assert.equal(reader.journalPending(), false);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+
+    it('a commit marks its temporaries (lab.sweep) only while they exist; a crash between leaves the mark and the next open sweeps', async () => {
+      const store = await Store.open(dir);
+      store.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', { v: 1 }));
+      assert.ok(!fs.existsSync(path.join(dir, 'lab.sweep')), 'removed after the commit');
+      // die right after the first temporary is written (boundary 1 is the mark, 2 the temporary)
+      const io = new FaultIo();
+      const dying = await Store.open(dir, { io });
+      io.crashAt = io.boundaries + 3;
+      assert.throws(() => dying.commit((tx) => tx.writeJson('Virtual Machines/b.vmcx', { v: 2 })), /simulated crash/);
+      assert.ok(fs.existsSync(path.join(dir, 'lab.sweep')));
+      assert.ok(fs.readdirSync(path.join(dir, 'Virtual Machines')).some((name) => name.endsWith('.clab-tmp')));
+      const next = await Store.open(dir);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'Virtual Machines')), ['a.vmcx']);
+      assert.ok(!fs.existsSync(path.join(dir, 'lab.sweep')));
+      assert.deepEqual(next.verify(), []);
+    });
+
+    it('an interrupted commit (journal record present) is recovered under the lock, not read around', async () => {
+      const store = await Store.open(dir);
+      store.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', { v: 1 }));
+      const io = new FaultIo();
+      const dying = await Store.open(dir, { io });
+      // find the boundary right after the commit point: the journal record is whole, nothing applied
+      const probe = new FaultIo();
+      const counting = await Store.open(dir, { io: probe });
+      const start = probe.boundaries;
+      let journalAt = 0;
+      const inner = probe.fsync.bind(probe);
+      probe.fsync = (file: string) => {
+        if (journalAt === 0 && file.endsWith('lab.journal')) journalAt = probe.boundaries + 1 - start;
+        inner(file);
+      };
+      counting.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', { v: 0 }));
+      assert.ok(journalAt > 0);
+      io.crashAt = io.boundaries + journalAt + 1;
+      assert.throws(() => dying.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', { v: 2 })), /simulated crash/);
+      assert.ok(store.journalPending(), 'the record is there, not applied');
+      const reopened = await Store.open(dir);
+      assert.equal(reopened.journalPending(), false);
+      assert.equal(reopened.takeOpenedLab(), undefined, 'the locked path: recovery first');
+      assert.deepEqual(reopened.readJson('Virtual Machines/a.vmcx'), { v: 2 }, 'rolled forward');
+      assert.deepEqual(reopened.verify(), []);
+    });
+  });
+
   describe('lock (R31)', () => {
     it('times out with "The lab store is in use by another process." while a live process holds it, and changes nothing', async () => {
       const store = await Store.open(dir, { lockTimeoutMs: 300 });
