@@ -22,6 +22,7 @@ import { LabError, StoreFileError } from './errors';
 import { type Disposable, type LabChange, type LabChangeListener, LabEventEmitter } from './events';
 import { guestLoaded, loadGuest, setGuestTemplateDirectory } from './guestModule';
 import { type DiskBlockDevice, DISKS_DIR, VmDisks } from './disk/vmDisks';
+import { HEADER_SIZE, headerGeneration } from './disk/diskFile';
 import { mountBudget } from './mounts';
 import { crc32, decodeJson, encodeJson } from './store/codec';
 import type { Io } from './store/io';
@@ -317,6 +318,44 @@ export class Lab {
     }
     lab.observedSeq = store.knownSequence;
     return lab;
+  }
+
+  /**
+   * The store's commit sequence now (lab.seq, read without the lock): it moves with every
+   * commit by any process. Equal values mean nothing in the store changed.
+   */
+  get commitSequence(): number {
+    return this.store.readSequence();
+  }
+
+  /**
+   * A version of the VM's Now (its disk's contents and its memory, /run): equal strings
+   * mean nobody, in any process, changed what Now holds between the two reads. A change
+   * always gives a new string; a few operations that leave Now's contents as they were
+   * (a checkpoint's merge, a lifecycle change) give one too. Read without the lock (like
+   * listings), without loading the disks: the registry's NowVersion and Now's disk
+   * generation (one 512-byte header read). Unknown VM: the usual VmNotFound error.
+   */
+  async nowVersion(vm: VmRef): Promise<string> {
+    await this.settleUsage();
+    return this.readConsistent((registry) => {
+      const record = this.findVmIn(registry, vm);
+      const file = this.store.abs(`${DISKS_DIR}/${record.Id}/${record.CurrentDisk}`);
+      let generation: number | undefined;
+      try {
+        const fd = this.store.io.openRead(file);
+        try {
+          const header = Buffer.alloc(HEADER_SIZE);
+          if (this.store.io.pread(fd, header, 0, HEADER_SIZE, 0) === HEADER_SIZE) generation = headerGeneration(header);
+        } finally {
+          this.store.io.close(fd);
+        }
+      } catch {
+        generation = undefined;
+      }
+      // a disk that cannot be read: a version that matches nothing, so callers re-read
+      return generation === undefined ? `?${randomUUID()}` : `${record.Id}:${record.NowVersion ?? 0}:${generation}`;
+    });
   }
 
   /** The store's Id (for checkpoint-lab: URIs). */
@@ -1385,6 +1424,7 @@ export class Lab {
           v.BootId = memory.bootId;
         }
         v.State = to;
+        v.NowVersion = (v.NowVersion ?? 0) + 1;
         tx.onCommitted(() => {
           rt.run = memory;
         });
@@ -1570,6 +1610,7 @@ export class Lab {
         const disks = this.disksOf(v, rt);
         disks.discard(tx, v.CurrentDisk);
         v.CurrentDisk = disks.createChild(tx, cp.Disk);
+        v.NowVersion = (v.NowVersion ?? 0) + 1;
         // R11: hardware configuration restored; checkpoint settings are not
         Object.assign(v, cp.Config);
         if (memoryBytes) {
@@ -1797,7 +1838,8 @@ export class Lab {
         this.commitChange(
           [{ kind: 'guestFilesChanged', vmId: vm.Id, paths: [...new Set(touched)], origin: 'local' }],
           (tx) => {
-            if (diskChanged) disks.commitWrites(tx);
+            if (diskChanged) disks.commitWrites(tx); // bumps Now's disk generation
+            else disks.touch(tx, vm.CurrentDisk); // /run only: Lab.nowVersion must still move
             if (runChanged) tx.writeJson(vmMemoryFile(vm.Id), this.memoryPayload(run!, this.now().getTime()));
             if (staleUsage) this.markUsageStale(vm.Id, tx);
           },

@@ -72,6 +72,12 @@ export interface VmRecord {
   /** Boot id of the memory while the VM has memory, else null. */
   BootId: string | null;
   Checkpoints: CheckpointRecord[];
+  /**
+   * Bumped by every commit that replaces Now or its memory through the registry (apply,
+   * revert, a lifecycle change); guest writes bump Now's disk generation instead (see
+   * Lab.nowVersion). Absent in records from before it: 0.
+   */
+  NowVersion?: number;
 }
 
 export interface LabRegistry {

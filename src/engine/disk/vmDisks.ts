@@ -83,6 +83,8 @@ interface DiskNode {
   entriesCrc: number;
   children: Set<string>;
   writes?: WriteBuffer;
+  /** See DiskHeader.generation. */
+  generation: number;
 }
 
 export class DiskReadOnlyError extends LabError {
@@ -227,6 +229,7 @@ export class VmDisks {
       entryCount: 0,
       entriesCrc: 0,
       children: new Set(),
+      generation: 0,
     };
     // beside the VM's folder (which does not exist yet), in DISKS_DIR
     const poolTmp = temporaryPath(`${DISKS_DIR}/${vmId}.${POOL_FILE}`);
@@ -371,6 +374,17 @@ export class VmDisks {
     for (const node of this.nodes.values()) this.commitNodeWrites(tx, node, freed);
     this.releaseOnCommit(tx, freed);
     this.trimPool(tx);
+  }
+
+  /**
+   * Bumps diskFile's write generation in tx without writing data (DiskHeader.generation):
+   * for a change to a VM's Now that is not on its disk (its memory, /run).
+   */
+  touch(tx: Transaction, diskFile: string): void {
+    this.checkCurrent();
+    const node = this.node(diskFile);
+    node.generation = (node.generation + 1) >>> 0;
+    tx.pwrite(this.rel(node.name), 0, this.header(node));
   }
 
   /** R7: diskFile becomes read-only; returns the new empty child `disk0_<GUID>.avhdx` that takes the writes. O(1). */
@@ -757,7 +771,7 @@ export class VmDisks {
   }
 
   private header(node: DiskNode): Buffer {
-    return encodeHeader({ frozen: node.frozen, capacity: node.capacity, entryCount: node.entryCount, entriesCrc: node.entriesCrc, parent: node.parent });
+    return encodeHeader({ frozen: node.frozen, capacity: node.capacity, entryCount: node.entryCount, entriesCrc: node.entriesCrc, parent: node.parent, generation: node.generation });
   }
 
   /** O(1): list(), space() and the usage figures must not walk whole maps (a 1 GiB disk has 262144 entries). */
@@ -800,6 +814,7 @@ export class VmDisks {
       entryCount: 0,
       entriesCrc: 0,
       children: new Set(),
+      generation: parent.generation,
     };
     tx.writeFile(this.rel(child.name), this.header(child));
     this.nodes.set(child.name, child);
@@ -829,6 +844,8 @@ export class VmDisks {
   private merge(tx: Transaction, parent: DiskNode, child: DiskNode, freed: number[]): void {
     const parentName = parent.name;
     const childName = child.name;
+    // what the merged disk reads as has not changed, but its generation must not go back
+    parent.generation = child.generation = Math.max(parent.generation, child.generation);
     let result: DiskNode;
     if (child.map.size <= parent.map.size) {
       // the child is the smaller side: append its entries to the parent's map
@@ -945,6 +962,7 @@ export class VmDisks {
       at = this.putEntry(entries, at, block, slot);
     });
     node.writes = undefined;
+    node.generation = (node.generation + 1) >>> 0;
     this.appendEntries(tx, node, entries);
     tx.onCommitted(() => {
       this.spilled = false;
@@ -1117,6 +1135,7 @@ export class VmDisks {
           map: new BlockMap(),
           entryCount: header.entryCount,
           entriesCrc: header.entriesCrc,
+          generation: header.generation ?? 0,
           children: new Set(),
         };
         const live = new BlockMap(); // block -> entry index, to take each live slot's crc

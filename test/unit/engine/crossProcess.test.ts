@@ -98,6 +98,51 @@ describe('engine: two Labs on one store (cross-process)', function () {
     }
   });
 
+  it('commitSequence moves with every commit, by either Lab', async () => {
+    const start = a.commitSequence;
+    assert.equal(b.commitSequence, start);
+    await b.createVm({ name: 'seq', diskSizeGiB: 1 });
+    assert.ok(a.commitSequence > start);
+    const mid = a.commitSequence;
+    await a.writeFile('seq', '/x.txt', 'x');
+    assert.ok(b.commitSequence > mid);
+    assert.equal(a.commitSequence, b.commitSequence);
+  });
+
+  it('nowVersion moves only when something changes what THIS VM\'s Now holds, in any process', async () => {
+    await a.createVm({ name: 'nv-one', diskSizeGiB: 1 });
+    await a.createVm({ name: 'nv-other', diskSizeGiB: 1 });
+    let seen = await b.nowVersion('nv-one');
+    assert.equal(await a.nowVersion('nv-one'), seen, 'the same in both Labs');
+    const same = async (why: string): Promise<void> => assert.equal(await b.nowVersion('nv-one'), seen, why);
+    const moved = async (why: string): Promise<void> => {
+      const now = await b.nowVersion('nv-one');
+      assert.notEqual(now, seen, why);
+      seen = now;
+    };
+    await a.writeFile('nv-other', '/f.txt', 'another VM');
+    await a.setVm('nv-one', { notes: 'settings only' });
+    await same('writes into another VM and settings leave it');
+    await a.writeFile('nv-one', '/f.txt', 'one');
+    await moved('a guest write by the other Lab');
+    const { checkpoint } = await a.checkpoint('nv-one', { name: 'nv-cp' });
+    await same('a checkpoint keeps what Now holds');
+    await a.writeFile('nv-one', '/f.txt', 'two');
+    await moved('a write after the checkpoint');
+    await a.apply('nv-one', checkpoint.Id);
+    await moved('apply');
+    await a.start('nv-one');
+    await moved('start');
+    await a.writeFile('nv-one', '/run/state', 'memory only');
+    await moved('a write to /run');
+    await a.turnOff('nv-one');
+    await moved('turn off');
+    await a.removeCheckpoint('nv-one', checkpoint.Id);
+    await a.writeFile('nv-one', '/f.txt', 'three');
+    await moved('a write after a merge');
+    await assert.rejects(b.nowVersion('no-such-vm'), { code: 'VmNotFound' });
+  });
+
   it('listings load no WebAssembly (a fresh process lists VMs and checkpoints without the guest module)', () => {
     const script = `
       const { Lab } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/engine'))});
