@@ -4,7 +4,7 @@
  * - `host`: every file of the folder (not excluded) with the size, mtime and inode seen at
  *   the last sync and its content id. A file whose stat is unchanged is not read again.
  * - `guest`: the content ids the VM's folder holds, and the token that says whether that
- *   is still true (the store's commit sequence after the sync, see GuestTracker).
+ *   is still true (the VM's Now version after the sync, Lab.nowVersion; see GuestTracker).
  * - one snapshot per checkpoint taken right after a sync (`Roll In and Checkpoint`): what
  *   the folder held in that checkpoint, so `Apply and Roll Out` knows the guest without
  *   reading it.
@@ -46,8 +46,13 @@ export interface Manifest {
   host: Record<string, HostEntry>;
   /** What the guest folder holds, or null when unknown (never synced, or a sync failed midway). */
   guest: FolderState | null;
-  /** The store's commit sequence right after the last sync: unchanged means the guest is unchanged. */
+  /** The store's commit sequence right after the last sync (Lab.commitSequence). */
   storeSequence: number | null;
+  /**
+   * The VM's Now version right after the last sync (Lab.nowVersion): unchanged means nobody
+   * wrote into this VM since, whatever else the store saw. Absent in older manifests.
+   */
+  nowVersion?: string | null;
   /** ParentCheckpointId of the VM right after the last sync. */
   parentCheckpointId: string | null;
   updated: string;
@@ -72,14 +77,14 @@ export function linkKey(vmId: string, guestPath: string, hostPath: string): stri
 }
 
 export function emptyManifest(vmId: string, guestPath: string, hostPath: string): Manifest {
-  return { format: MANIFEST_FORMAT, vmId, guestPath, hostPath: path.resolve(hostPath), host: {}, guest: null, storeSequence: null, parentCheckpointId: null, updated: new Date(0).toISOString() };
+  return { format: MANIFEST_FORMAT, vmId, guestPath, hostPath: path.resolve(hostPath), host: {}, guest: null, storeSequence: null, nowVersion: null, parentCheckpointId: null, updated: new Date(0).toISOString() };
 }
 
 /**
  * Manifests and checkpoint snapshots of one store. Loads are cached in memory (checked
  * against the file's mtime and size), and saves are written in the background: a lost or
  * late manifest only costs a full comparison later, because a manifest is trusted only
- * when the store's sequence it recorded is still current (see knownGuest in sync.ts).
+ * when the VM's Now version it recorded is still current (see knownGuest in sync.ts).
  * flush() waits for pending writes (the CLI calls it before it exits).
  */
 export class ManifestStore {
@@ -213,8 +218,9 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /**
- * The store's commit sequence (lab.seq: u64 LE, crc32, "CLSQ"), read without the lock.
- * The facade has no getter for it (see the issue's note); null when unreadable.
+ * The store's commit sequence (lab.seq: u64 LE, crc32, "CLSQ"), read without the lock;
+ * null when unreadable. Kept for callers outside the loop: the loop uses Lab.commitSequence
+ * and Lab.nowVersion.
  */
 export function readStoreSequence(storeRoot: string): number | null {
   try {

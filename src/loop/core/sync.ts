@@ -25,7 +25,6 @@ import {
   linkKey,
   type Manifest,
   ManifestStore,
-  readStoreSequence,
   unknownId,
   versionToken,
 } from './manifest';
@@ -128,16 +127,16 @@ function assertWritable(vm: VmInfo): void {
 }
 
 /** What the guest folder holds, when that is known without reading it; null otherwise. */
-function knownGuest(p: Prepared, appliedCheckpointId?: string): FolderState | null {
+async function knownGuest(p: Prepared, appliedCheckpointId?: string): Promise<FolderState | null> {
   if (appliedCheckpointId !== undefined) return p.manifests.loadSnapshot(p.manifest, appliedCheckpointId) ?? null;
   const mark = trackerFor(p.lab).mark(p.key);
   if (mark === 'dirty') return null;
   if (mark === 'applied') return p.vm.ParentCheckpointId ? (p.manifests.loadSnapshot(p.manifest, p.vm.ParentCheckpointId) ?? null) : null;
   if (mark === 'clean') return p.manifest.guest;
-  // nothing seen in this process: trust the manifest only if nobody committed since
-  const sequence = readStoreSequence(p.lab.root);
-  if (p.manifest.guest && sequence !== null && sequence === p.manifest.storeSequence) return p.manifest.guest;
-  return null;
+  // nothing seen in this process, or another process committed: trust the manifest only
+  // if nobody wrote into this VM since (commits to other VMs or settings do not count)
+  if (!p.manifest.guest || !p.manifest.nowVersion) return null;
+  return (await p.lab.nowVersion({ id: p.vm.Id })) === p.manifest.nowVersion ? p.manifest.guest : null;
 }
 
 function idOf(data: Uint8Array, file: { size: number; mtimeMs: number; ino: number }): string {
@@ -249,9 +248,10 @@ function finish(p: Prepared, host: Record<string, HostEntry>, guest: FolderState
 function persist(p: Prepared): void {
   const manifest = p.manifest;
   void p.manifests.save(manifest, async () => {
+    manifest.nowVersion = await p.lab.nowVersion({ id: p.vm.Id }); // the usage commit does not move it
     await p.lab.listVms(); // waits for the engine's usage commit
     const vm = await p.lab.getVm({ id: p.vm.Id });
-    manifest.storeSequence = readStoreSequence(p.lab.root);
+    manifest.storeSequence = p.lab.commitSequence;
     manifest.parentCheckpointId = vm.ParentCheckpointId;
   });
 }
@@ -269,7 +269,7 @@ async function rollInPrepared(p: Prepared, options: SyncOptions, save = true): P
   const scan = scanHost(p.hostPath, p.manifest.host, { excludes: p.link.excludes ?? [], useGitignore: p.link.useGitignore === true });
   cancelled(options.signal);
   const kept = identifyHostFiles(p.hostPath, scan, options.signal);
-  const known = knownGuest(p);
+  const known = await knownGuest(p);
   const result = emptyResult('in', p);
   result.guestRead = known === null;
 
@@ -403,7 +403,7 @@ async function rollOutPrepared(p: Prepared, options: SyncOptions, appliedCheckpo
   cancelled(options.signal);
   identifyHostFiles(p.hostPath, scan, options.signal);
   const result = emptyResult('out', p);
-  let guest = knownGuest(p, appliedCheckpointId);
+  let guest = await knownGuest(p, appliedCheckpointId);
   result.guestRead = guest === null;
   if (guest === null) {
     guest = await p.lab.editFiles(p.vm.Id, async (files) => {
@@ -511,7 +511,7 @@ export async function applyAndRollOut(
 ): Promise<ApplyAndRollOutResult> {
   const p = await prepare(lab, link, options);
   const target = await lab.getCheckpoint({ id: p.vm.Id }, checkpoint);
-  const before = knownGuest(p);
+  const before = await knownGuest(p);
   const apply = await lab.apply({ id: p.vm.Id }, { id: target.Id }, { checkpointFirst: options.checkpointFirst === true });
   // the checkpoint taken first holds the folder as it was: remember it when known
   if (apply.checkpointTaken && before) p.manifests.saveSnapshot(p.manifest, apply.checkpointTaken.Id, before);

@@ -1,19 +1,20 @@
 /**
  * Knows, without reading the guest, whether a linked guest folder still holds what the
  * last sync left there. In this process it follows the Lab's change events; across
- * processes (the CLI, a new window) it compares the store's commit sequence with the one
- * the manifest recorded: unchanged means nobody wrote anything.
+ * processes (the CLI, a new window) it compares the VM's Now version (Lab.nowVersion) with
+ * the one the manifest recorded: unchanged means nobody wrote into that VM.
  *
  * Per link, after a sync:
  * - a guest change under (or above) the linked path by someone else makes it `dirty`;
  * - Apply or Revert (a guest change without paths) makes it `applied`: the folder now
  *   holds what the applied checkpoint held, known when the loop took that checkpoint;
- * - another process's commit makes every link `dirty` (the event says no more).
+ * - another process's commit makes every link `external` (the event says no more): the
+ *   manifest's Now version then tells whether that commit wrote into the link's VM.
  */
 import type { Disposable, Lab, LabChange } from '../../engine';
 import { isUnder } from '../../engine/guest/paths';
 
-export type GuestMark = 'clean' | 'applied' | 'dirty';
+export type GuestMark = 'clean' | 'applied' | 'dirty' | 'external';
 
 interface Mark {
   vmId: string;
@@ -31,7 +32,7 @@ export class GuestTracker implements Disposable {
 
   private observe(change: LabChange): void {
     if (change.kind === 'storeChanged') {
-      for (const mark of this.marks.values()) mark.state = 'dirty';
+      for (const mark of this.marks.values()) if (mark.state !== 'dirty') mark.state = 'external';
       return;
     }
     if (change.kind === 'vmRemoved') {

@@ -93,6 +93,30 @@ describe('loop: Roll In / Roll Out against a real lab', function () {
     assert.deepEqual(result.written, ['index.js']);
   });
 
+  it('commits to another VM (another process) do not make the loop re-read this VM; a write into it does', async () => {
+    await rollIn(f.lab, link);
+    await ManifestStore.flush();
+    const other = await Lab.open(f.store);
+    try {
+      await other.createVm({ name: 'elsewhere', diskSizeGiB: 1 });
+      await other.writeFile('elsewhere', '/x.txt', 'not the linked VM');
+      await f.lab.refresh(); // sees the other process's commits (storeChanged)
+      f.write('index.js', 'v4');
+      let result = await rollIn(f.lab, link);
+      assert.equal(result.guestRead, false, 'the VM was not written by anyone else');
+      assert.deepEqual(result.written, ['index.js']);
+      await ManifestStore.flush();
+      await other.writeFile('web', '/srv/app/index.js', 'written by the other process');
+      await f.lab.refresh();
+      result = await rollIn(f.lab, link);
+      assert.equal(result.guestRead, true, 'another process wrote into the VM: read it');
+      assert.deepEqual(result.written, ['index.js']);
+      assert.equal((await f.lab.readFile('web', '/srv/app/index.js')).toString(), 'v4');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('rolls out guest changes; excluded and skipped host files are left alone', async () => {
     await rollIn(f.lab, link);
     await f.lab.writeFile('web', '/srv/app/index.js', 'from the VM');
