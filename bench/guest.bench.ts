@@ -105,7 +105,9 @@ function median(values: number[]): number {
 export async function main(options: GuestBenchOptions = {}): Promise<Record<string, Record<string, number>>> {
   const log = options.log ?? ((line: string) => console.log(line));
   const scale = options.scale ?? 1;
-  const columns: BenchColumn[] = [{ name: 'ext2fs on memory', create: (capacity) => ({ device: new MemoryBlockDevice(capacity), commit: () => undefined }) }, ...(options.devices ?? [])];
+  // By default the lab store sits beside the memory disk (issue 4's ratio: store / memory).
+  const extra = options.devices ?? [(require('./labStoreColumn') as typeof import('./labStoreColumn')).labStoreColumn];
+  const columns: BenchColumn[] = [{ name: 'ext2fs on memory', create: (capacity) => ({ device: new MemoryBlockDevice(capacity), commit: () => undefined }) }, ...extra];
   const results: Record<string, Record<string, number>> = {};
   const record = (figure: string, target: string, value: number) => ((results[figure] ??= {})[target] = value);
 
