@@ -701,7 +701,7 @@ export class VmDisks {
       const count = Math.min(length - done, BLOCK_SIZE - within);
       let data: Uint8Array;
       if (count === BLOCK_SIZE) {
-        data = bulk !== undefined && at >= firstFull && at < fullEnd ? new Uint8Array(bulk.buffer, bulk.byteOffset + at - firstFull, BLOCK_SIZE) : Buffer.from(buffer.subarray(offset + done, offset + done + BLOCK_SIZE));
+        data = bulk !== undefined && at >= firstFull && at < fullEnd ? new Uint8Array(bulk.buffer, bulk.byteOffset + at - firstFull, BLOCK_SIZE) : Uint8Array.prototype.slice.call(buffer, offset + done, offset + done + BLOCK_SIZE); // a plain copy (Buffer.from of a view copies through the slow array-like path)
       } else {
         const existing = writes.dirty.get(block);
         if (existing !== undefined) data = existing; // our own copy: change it in place
