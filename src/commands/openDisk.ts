@@ -6,7 +6,7 @@ import type { CommandHandler } from './context';
 import { okVm, resolveVm } from './targets';
 
 /**
- * Open Disk: the VM's Now as a folder (`checkpoint-lab://<store Id>/<VM>/now`), in a new
+ * Open Disk: the VM's Now as a folder (`checkpoint-lab://<store Id>/now/<VM Id>/<VM name>`), in a new
  * window, or in this saved multi-root workspace (SPEC section 5). Other code and tests may
  * pass `{ openIn: 'newWindow' | 'currentWindow' }` after the VM.
  */

@@ -38,7 +38,7 @@ const ICONS: Record<GuestChangeInfo['Change'], [string, string]> = {
 };
 
 function sideUri(storeId: string, vm: VmInfo, checkpoint: CheckpointInfo | undefined, guestPath: string): vscode.Uri {
-  const path = checkpoint ? checkpointPath(vm, checkpoint.Id, guestPath) : nowPath(vm, guestPath);
+  const path = checkpoint ? checkpointPath(vm, checkpoint, guestPath) : nowPath(vm, guestPath);
   return vscode.Uri.from({ scheme: SCHEME, authority: storeId, path });
 }
 

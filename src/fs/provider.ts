@@ -13,7 +13,7 @@ import type { GuestFiles, Lab, LabChange } from '../engine';
 import { FsError, toFileSystemError } from './errors';
 import { ListingCache } from './listingCache';
 import type { StoreChange, StoreLabSource } from './storeLabs';
-import { type GuestLocation, type LabLocation, LabUriError, nowPath, parseLabUri, SCHEME, vmSegment } from './uri';
+import { checkpointLabel, CHECKPOINTS_SEGMENT, type GuestLocation, type LabLocation, LabUriError, NOW_SEGMENT, nowLabel, nowPath, parseLabUri, SCHEME } from './uri';
 import { ContentVersions, reportedMtime } from './versions';
 
 export interface ProviderOptions {
@@ -69,12 +69,16 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = parseLabUri(uri);
       const lab = await this.labs.labFor(location.storeId);
-      if (location.kind === 'store') return DIRECTORY_STAT;
-      if (location.kind === 'vm' || location.kind === 'checkpoints') {
+      if (location.kind === 'store' || location.kind === 'area') return DIRECTORY_STAT;
+      if (location.kind === 'vm' || location.kind === 'vmNow' || location.kind === 'checkpoints') {
         await lab.getVm(location.vm);
+        return DIRECTORY_STAT;
+      }
+      if (location.kind === 'checkpoint') {
+        await lab.getCheckpoint(location.vm, { id: location.checkpointId });
         return DIRECTORY_STAT;
       }
       const target = this.engineTarget(location);
@@ -96,20 +100,32 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = parseLabUri(uri);
       const lab = await this.labs.labFor(location.storeId);
       switch (location.kind) {
         case 'store':
-          return (await lab.listVms()).map((vm) => [vmSegment(vm), vscode.FileType.Directory] as [string, vscode.FileType]);
+          return [
+            [NOW_SEGMENT, vscode.FileType.Directory],
+            [CHECKPOINTS_SEGMENT, vscode.FileType.Directory],
+          ];
+        case 'area':
+          return (await lab.listVms()).map((vm) => [vm.Id, vscode.FileType.Directory] as [string, vscode.FileType]);
         case 'vm':
           await lab.getVm(location.vm);
           return [
-            ['now', vscode.FileType.Directory],
-            ['checkpoints', vscode.FileType.Directory],
+            [NOW_SEGMENT, vscode.FileType.Directory],
+            [CHECKPOINTS_SEGMENT, vscode.FileType.Directory],
           ];
+        case 'vmNow':
+          return [[nowLabel(await lab.getVm(location.vm)), vscode.FileType.Directory]];
         case 'checkpoints':
           return (await lab.listCheckpoints({ vm: location.vm })).map((cp) => [cp.Id, vscode.FileType.Directory] as [string, vscode.FileType]);
+        case 'checkpoint': {
+          const vm = await lab.getVm(location.vm);
+          const checkpoint = await lab.getCheckpoint({ id: vm.Id }, { id: location.checkpointId });
+          return [[checkpointLabel(vm, checkpoint), vscode.FileType.Directory]];
+        }
         case 'guest': {
           // Another process's commit shows up here at once (a 16-byte read), not at the next poll.
           await lab.refresh();
@@ -130,7 +146,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = this.guestLocation(uri, 'read');
       const lab = await this.labs.labFor(location.storeId);
       const data = await lab.readFile(location.vm, location.guestPath, this.engineTarget(location));
@@ -140,7 +156,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = await this.writableLocation(uri);
       let created = false;
       await this.edit(location, async (files) => {
@@ -157,7 +173,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async createDirectory(uri: vscode.Uri): Promise<void> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = await this.writableLocation(uri);
       await this.edit(location, (files) => files.mkdir(location.guestPath));
       this.queue({ type: vscode.FileChangeType.Created, uri }, { type: vscode.FileChangeType.Changed, uri: dirnameOf(uri) });
@@ -165,7 +181,7 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
-    return this.guard(async () => {
+    return this.guard(uri, async () => {
       const location = await this.writableLocation(uri);
       await this.edit(location, (files) => files.remove(location.guestPath, { recursive: options.recursive }));
       this.forgetUnder(uri);
@@ -174,10 +190,14 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   }
 
   async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
-    return this.guard(async () => {
+    return this.guard(oldUri, async () => {
       const from = await this.writableLocation(oldUri);
       const to = await this.writableLocation(newUri);
-      if (from.storeId !== to.storeId || from.vm.toLowerCase() !== to.vm.toLowerCase()) {
+      const sameVm =
+        from.storeId === to.storeId &&
+        (from.vm.toLowerCase() === to.vm.toLowerCase() ||
+          (await this.labs.labFor(from.storeId).then(async (lab) => (await lab.getVm(from.vm)).Id === (await lab.getVm(to.vm)).Id)));
+      if (!sameVm) {
         throw vscode.FileSystemError.NoPermissions('Files move only inside one virtual machine; copy them to another one instead.');
       }
       await this.edit(from, (files) => files.rename(from.guestPath, to.guestPath, { overwrite: options.overwrite }));
@@ -193,12 +213,28 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
 
   // ------------------------------------------------------------------ helpers
 
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  private async guard<T>(uri: vscode.Uri, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      throw toFileSystemError(error);
+      throw toFileSystemError(this.explainMissingVm(uri, error));
     }
+  }
+
+  /** The earlier layout names a VM by name: after a rename its URIs find nothing, and the message says why. */
+  private explainMissingVm(uri: vscode.Uri, error: unknown): unknown {
+    if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== 'VmNotFound') return error;
+    let location: LabLocation;
+    try {
+      location = parseLabUri(uri);
+    } catch {
+      return error;
+    }
+    if (location.kind !== 'guest' || location.label !== undefined) return error;
+    return new FsError(
+      'VmNotFound',
+      `${(error as Error).message} This file was opened by the virtual machine's name ('${location.vm}'); if the VM was renamed, open its disk again from the Checkpoint Lab view.`,
+    );
   }
 
   private engineTarget(location: GuestLocation): { checkpoint?: { id: string } } {
@@ -222,9 +258,14 @@ export class LabFileSystemProvider implements vscode.FileSystemProvider, vscode.
   private virtualFolderMessage(location: LabLocation): string {
     switch (location.kind) {
       case 'store':
+      case 'area':
         return 'The list of virtual machines is read-only here: create and delete them in the Checkpoint Lab view.';
       case 'vm':
         return `The folder of '${location.vm}' holds only 'now' and 'checkpoints'; change files inside 'now'.`;
+      case 'vmNow':
+        return "This folder holds only the virtual machine's disk; change files inside it.";
+      case 'checkpoint':
+        return "This folder holds only the checkpoint's files, which are read-only.";
       default:
         return `Checkpoints of '${location.vm}' are taken and deleted in the Checkpoint Lab view, not as folders.`;
     }

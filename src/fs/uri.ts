@@ -5,21 +5,29 @@
  * Layout (the authority is the store's Id, resolved through the store registry of SPEC
  * section 4, so a URI works in any window of this machine):
  *
- *   checkpoint-lab://<storeId>/                                   the VMs of the store (folders)
- *   checkpoint-lab://<storeId>/<VM>/                              `now` and `checkpoints`
- *   checkpoint-lab://<storeId>/<VM>/now/<guest path>              Now: the VM's current disk (read-write)
- *   checkpoint-lab://<storeId>/<VM>/checkpoints/                  one folder per checkpoint, by Id
- *   checkpoint-lab://<storeId>/<VM>/checkpoints/<Id>/<guest path> a checkpoint's files (read-only)
+ *   checkpoint-lab://<storeId>/                                              `now` and `checkpoints`
+ *   checkpoint-lab://<storeId>/now/                                          one folder per VM, by Id
+ *   checkpoint-lab://<storeId>/now/<VM Id>/                                  one folder, named after the VM
+ *   checkpoint-lab://<storeId>/now/<VM Id>/<VM name>/<guest path>            Now: the VM's current disk (read-write)
+ *   checkpoint-lab://<storeId>/checkpoints/                                  one folder per VM, by Id
+ *   checkpoint-lab://<storeId>/checkpoints/<VM Id>/                          one folder per checkpoint, by Id
+ *   checkpoint-lab://<storeId>/checkpoints/<VM Id>/<Checkpoint Id>/          one folder, '<VM name> · <checkpoint name>'
+ *   checkpoint-lab://<storeId>/checkpoints/<VM Id>/<Checkpoint Id>/<label>/<guest path>   a checkpoint's files (read-only)
  *
- * e.g. `checkpoint-lab://3f2c.../web-01/now/etc/app.conf`.
+ * e.g. `checkpoint-lab://3f2c.../now/8a1e.../web-01/etc/app.conf`.
  *
  * Choices:
- * - `<VM>` is the VM's name, so paths read well in tabs, breadcrumbs and the explorer. A
- *   name that cannot be one path segment (it holds '/', or is '.' or '..') is written as
- *   the VM's Id instead; the segment is resolved like the CLI's `--name` (Id first, then
- *   name, case-insensitive). Renaming a VM makes URIs with its old name unknown.
- * - A checkpoint is addressed by its Id: names may repeat (SPEC section 1) and may be
- *   renamed; the readable name goes into the workspace folder's name instead.
+ * - The root of a VM's files (what Open Disk and Browse open as a workspace folder) ends in
+ *   a readable segment: VS Code names a single-folder window and its Explorer root after
+ *   the folder URI's last segment, so the window reads "web-01" or
+ *   "web-01 · Before upgrade", not "now" or an Id.
+ * - That segment is only a label: the VM and the checkpoint are found by their Ids, the
+ *   segments before it. Renaming a VM or a checkpoint leaves open windows and editors
+ *   working (names may also repeat for checkpoints, SPEC section 1). A name that cannot be
+ *   one clean segment has '/' and '\' written as '∕' and control characters dropped.
+ * - The earlier layout (`/<VM>/now/<guest path>`, `/<VM>/checkpoints/<Id>/<guest path>`,
+ *   the VM by name or Id) still parses, for editors and recent windows opened before; with
+ *   it, a renamed VM is not found.
  * - Guest paths are absolute inside the guest; `..` components and NUL are refused, and
  *   so is a guest path over 4096 characters (the guest's PATH_MAX), before the engine is
  *   asked. `.` components and repeated slashes are dropped.
@@ -30,21 +38,31 @@ export const NOW_SEGMENT = 'now';
 export const CHECKPOINTS_SEGMENT = 'checkpoints';
 /** Longest guest path accepted (Linux PATH_MAX, the engine's limit too). */
 export const MAX_GUEST_PATH = 4096;
-/** The whole URI path may hold the VM segment and a checkpoint Id besides the guest path. */
-const MAX_URI_PATH = MAX_GUEST_PATH + 512;
+/** The whole URI path may hold the area, Ids and a label besides the guest path. */
+const MAX_URI_PATH = MAX_GUEST_PATH + 1024;
 
 /** Which file system of a VM a URI names. */
 export type GuestTargetRef = { kind: 'now' } | { kind: 'checkpoint'; checkpointId: string };
 
 export type LabLocation =
-  /** `/`: the store's VMs. */
+  /** `/`: `now` and `checkpoints`. */
   | { kind: 'store'; storeId: string }
-  /** `/<VM>`: holds `now` and `checkpoints`. */
-  | { kind: 'vm'; storeId: string; vm: string }
-  /** `/<VM>/checkpoints`: one folder per checkpoint. */
+  /** `/now`, `/checkpoints`: one folder per VM (by Id). */
+  | { kind: 'area'; storeId: string; area: 'now' | 'checkpoints' }
+  /** `/now/<VM Id>`: one folder, the VM's Now (named after the VM). */
+  | { kind: 'vmNow'; storeId: string; vm: string }
+  /** `/checkpoints/<VM Id>` (and the earlier `/<VM>/checkpoints`): one folder per checkpoint. */
   | { kind: 'checkpoints'; storeId: string; vm: string }
-  /** A path inside Now or a checkpoint; guestPath is normalised ('/' for the root). */
-  | { kind: 'guest'; storeId: string; vm: string; target: GuestTargetRef; guestPath: string };
+  /** `/checkpoints/<VM Id>/<Checkpoint Id>`: one folder, the checkpoint's files (named readably). */
+  | { kind: 'checkpoint'; storeId: string; vm: string; checkpointId: string }
+  /** The earlier layout's `/<VM>`: holds `now` and `checkpoints`. */
+  | { kind: 'vm'; storeId: string; vm: string }
+  /**
+   * A path inside Now or a checkpoint; guestPath is normalised ('/' for the root). `vm` is
+   * what the engine is asked for (the VM's Id; a name or Id in the earlier layout); `label`
+   * is the readable root segment (undefined in the earlier layout).
+   */
+  | { kind: 'guest'; storeId: string; vm: string; target: GuestTargetRef; guestPath: string; label?: string };
 
 export type GuestLocation = Extract<LabLocation, { kind: 'guest' }>;
 
@@ -71,6 +89,14 @@ export interface UriParts {
   path: string;
 }
 
+function guest(storeId: string, vm: string, target: GuestTargetRef, rest: string[], label?: string): GuestLocation {
+  const guestPath = '/' + rest.join('/');
+  if (guestPath.length > MAX_GUEST_PATH) {
+    throw new LabUriError('invalid', `The guest path '${shown(guestPath)}' is not valid: it is longer than ${MAX_GUEST_PATH} characters.`);
+  }
+  return label === undefined ? { kind: 'guest', storeId, vm, target, guestPath } : { kind: 'guest', storeId, vm, target, guestPath, label };
+}
+
 /**
  * Parses a `checkpoint-lab:` URI's authority and path. Throws LabUriError('invalid') for
  * `..`, NUL, overlong paths and a missing store Id, LabUriError('notFound') for a path
@@ -86,33 +112,57 @@ export function parseLabUri(uri: UriParts): LabLocation {
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw new LabUriError('invalid', `The path '${shown(path)}' is not valid: '..' components are not allowed.`);
   if (segments.length === 0) return { kind: 'store', storeId };
-  const vm = segments[0];
+  const [first, second] = segments;
+  const earlier = second === NOW_SEGMENT || second === CHECKPOINTS_SEGMENT;
+  if (!earlier && first === NOW_SEGMENT) {
+    if (segments.length === 1) return { kind: 'area', storeId, area: 'now' };
+    if (segments.length === 2) return { kind: 'vmNow', storeId, vm: second };
+    return guest(storeId, second, { kind: 'now' }, segments.slice(3), segments[2]);
+  }
+  if (!earlier && first === CHECKPOINTS_SEGMENT) {
+    if (segments.length === 1) return { kind: 'area', storeId, area: 'checkpoints' };
+    if (segments.length === 2) return { kind: 'checkpoints', storeId, vm: second };
+    const checkpointId = segments[2];
+    if (segments.length === 3) return { kind: 'checkpoint', storeId, vm: second, checkpointId };
+    return guest(storeId, second, { kind: 'checkpoint', checkpointId }, segments.slice(4), segments[3]);
+  }
+  // The earlier layout: /<VM>/now/..., /<VM>/checkpoints/<Id>/...
+  const vm = first;
   if (segments.length === 1) return { kind: 'vm', storeId, vm };
-  const area = segments[1];
-  let target: GuestTargetRef;
-  let rest: string[];
-  if (area === NOW_SEGMENT) {
-    target = { kind: 'now' };
-    rest = segments.slice(2);
-  } else if (area === CHECKPOINTS_SEGMENT) {
+  if (second === NOW_SEGMENT) return guest(storeId, vm, { kind: 'now' }, segments.slice(2));
+  if (second === CHECKPOINTS_SEGMENT) {
     if (segments.length === 2) return { kind: 'checkpoints', storeId, vm };
-    target = { kind: 'checkpoint', checkpointId: segments[2] };
-    rest = segments.slice(3);
-  } else {
-    throw new LabUriError('notFound', `'${shown(path)}' does not exist: a virtual machine's folder holds only '${NOW_SEGMENT}' and '${CHECKPOINTS_SEGMENT}'.`);
+    return guest(storeId, vm, { kind: 'checkpoint', checkpointId: segments[2] }, segments.slice(3));
   }
-  const guestPath = '/' + rest.join('/');
-  if (guestPath.length > MAX_GUEST_PATH) {
-    throw new LabUriError('invalid', `The guest path '${shown(guestPath)}' is not valid: it is longer than ${MAX_GUEST_PATH} characters.`);
-  }
-  return { kind: 'guest', storeId, vm, target, guestPath };
+  throw new LabUriError(
+    'notFound',
+    `'${shown(path)}' does not exist: a Checkpoint Lab store holds only '${NOW_SEGMENT}' and '${CHECKPOINTS_SEGMENT}' (and a virtual machine's folder of the earlier layout the same).`,
+  );
 }
 
-/** The path segment for a VM: its name when that is one clean segment, else its Id. */
-export function vmSegment(vm: { Id: string; Name: string }): string {
-  const name = vm.Name;
-  if (name.length === 0 || name.includes('/') || name === '.' || name === '..' || name !== name.trim()) return vm.Id;
-  return name;
+/** A name as one path segment: '/' and '\' as '∕', control characters dropped, trimmed; the fallback when nothing is left. */
+export function labelSegment(name: string, fallback: string): string {
+  const clean = name.replace(/[\\/]/g, '∕').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  return clean === '' || clean === '.' || clean === '..' ? fallback : clean;
+}
+
+/** Workspace folder names (and the last segment of the folder URIs): `web-01`, `web-01 · Before upgrade`. */
+export function nowFolderName(vmName: string): string {
+  return vmName;
+}
+
+export function checkpointFolderName(vmName: string, checkpointName: string): string {
+  return `${vmName} · ${checkpointName}`;
+}
+
+/** The readable root segment of a VM's Now. */
+export function nowLabel(vm: { Id: string; Name: string }): string {
+  return labelSegment(nowFolderName(vm.Name), vm.Id);
+}
+
+/** The readable root segment of a checkpoint's files. */
+export function checkpointLabel(vm: { Id: string; Name: string }, checkpoint: { Id: string; Name: string }): string {
+  return labelSegment(checkpointFolderName(vm.Name, checkpoint.Name), checkpoint.Id);
 }
 
 /** Joins a normalised guest path under a prefix: ('/a/now', '/') -> '/a/now'. */
@@ -121,29 +171,44 @@ function under(prefix: string, guestPath: string): string {
   return clean === '/' ? prefix : `${prefix}${clean}`;
 }
 
-/** URI path of a file or folder in Now. */
+/** URI path of a file or folder in Now: `/now/<VM Id>/<VM name>/<guest path>`. */
 export function nowPath(vm: { Id: string; Name: string }, guestPath = '/'): string {
-  return under(`/${vmSegment(vm)}/${NOW_SEGMENT}`, guestPath);
+  return under(`/${NOW_SEGMENT}/${vm.Id}/${nowLabel(vm)}`, guestPath);
 }
 
-/** URI path of a file or folder in a checkpoint. */
-export function checkpointPath(vm: { Id: string; Name: string }, checkpointId: string, guestPath = '/'): string {
-  return under(`/${vmSegment(vm)}/${CHECKPOINTS_SEGMENT}/${checkpointId}`, guestPath);
+/**
+ * URI path of a file or folder in a checkpoint: `/checkpoints/<VM Id>/<Checkpoint Id>/<VM name> · <checkpoint name>/<guest path>`.
+ * Given only the checkpoint's Id, the label reads `<VM name> · checkpoint <first 8 of the Id>`.
+ */
+export function checkpointPath(vm: { Id: string; Name: string }, checkpoint: { Id: string; Name: string } | string, guestPath = '/'): string {
+  const cp = typeof checkpoint === 'string' ? { Id: checkpoint, Name: `checkpoint ${checkpoint.slice(0, 8)}` } : checkpoint;
+  return under(`/${CHECKPOINTS_SEGMENT}/${vm.Id}/${cp.Id}/${checkpointLabel(vm, cp)}`, guestPath);
 }
 
-/** URI path of a location (the inverse of parseLabUri, with the VM segment as given). */
+/** URI path of a location (the inverse of parseLabUri, with the segments as given). */
 export function formatLabPath(location: LabLocation): string {
   switch (location.kind) {
     case 'store':
       return '/';
+    case 'area':
+      return `/${location.area}`;
+    case 'vmNow':
+      return `/${NOW_SEGMENT}/${location.vm}`;
+    case 'checkpoints':
+      return `/${CHECKPOINTS_SEGMENT}/${location.vm}`;
+    case 'checkpoint':
+      return `/${CHECKPOINTS_SEGMENT}/${location.vm}/${location.checkpointId}`;
     case 'vm':
       return `/${location.vm}`;
-    case 'checkpoints':
-      return `/${location.vm}/${CHECKPOINTS_SEGMENT}`;
     case 'guest':
+      if (location.label === undefined) {
+        return location.target.kind === 'now'
+          ? under(`/${location.vm}/${NOW_SEGMENT}`, location.guestPath)
+          : under(`/${location.vm}/${CHECKPOINTS_SEGMENT}/${location.target.checkpointId}`, location.guestPath);
+      }
       return location.target.kind === 'now'
-        ? under(`/${location.vm}/${NOW_SEGMENT}`, location.guestPath)
-        : under(`/${location.vm}/${CHECKPOINTS_SEGMENT}/${location.target.checkpointId}`, location.guestPath);
+        ? under(`/${NOW_SEGMENT}/${location.vm}/${location.label}`, location.guestPath)
+        : under(`/${CHECKPOINTS_SEGMENT}/${location.vm}/${location.target.checkpointId}/${location.label}`, location.guestPath);
   }
 }
 
@@ -157,13 +222,4 @@ export function sameTarget(a: GuestLocation, b: { storeId: string; vm: string; t
   if (a.storeId !== b.storeId || a.vm.toLowerCase() !== b.vm.toLowerCase()) return false;
   if (a.target.kind !== b.target.kind) return false;
   return a.target.kind === 'now' || (b.target.kind === 'checkpoint' && a.target.checkpointId.toLowerCase() === b.target.checkpointId.toLowerCase());
-}
-
-/** Workspace folder names: `web-01 (Now)`, `web-01 · Before upgrade (checkpoint, read-only)`. */
-export function nowFolderName(vmName: string): string {
-  return `${vmName} (Now)`;
-}
-
-export function checkpointFolderName(vmName: string, checkpointName: string): string {
-  return `${vmName} · ${checkpointName} (checkpoint, read-only)`;
 }

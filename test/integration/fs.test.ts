@@ -73,7 +73,7 @@ describe('checkpoint-lab file system (real VS Code host)', function () {
   const name = `fs-${process.pid}-${Date.now().toString(36)}`;
   const nowUri = (guestPath = '/') => vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: nowPath(vm, guestPath) });
   const cpUri = (checkpoint: CheckpointInfo, guestPath = '/') =>
-    vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: checkpointPath(vm, checkpoint.Id, guestPath) });
+    vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: checkpointPath(vm, checkpoint, guestPath) });
 
   before(async () => {
     api = await vscode.extensions.getExtension<CheckpointLabApi>(extensionId)!.activate();
@@ -117,11 +117,20 @@ describe('checkpoint-lab file system (real VS Code host)', function () {
   });
 
   it("refuses '..' and NUL in paths and names an unknown store or VM", async () => {
-    const dotdot = vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: `/${vm.Name}/now/app/../../etc` });
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(dotdot)), (error: unknown) => error instanceof vscode.FileSystemError);
+    for (const path of [`${nowPath(vm)}/app/../../etc`, `/${vm.Name}/now/app/../../etc`]) {
+      const dotdot = vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path });
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(dotdot)), (error: unknown) => error instanceof vscode.FileSystemError);
+    }
+    await refused(vscode.workspace.fs.readFile(nowUri(`/${'x/'.repeat(2050)}`)), 'NoPermissions', /longer than 4096/);
     await refused(vscode.workspace.fs.writeFile(nowUri('/app/a\0b'), text('x')), 'NoPermissions', /NUL/);
-    await refused(vscode.workspace.fs.stat(vscode.Uri.from({ scheme: SCHEME, authority: 'no-such-store', path: '/x/now' })), 'Unavailable', /not known/);
-    await refused(vscode.workspace.fs.stat(vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: '/no-such-vm-here/now' })), 'FileNotFound', /no-such-vm-here/);
+    await refused(vscode.workspace.fs.stat(vscode.Uri.from({ scheme: SCHEME, authority: 'no-such-store', path: '/now/x/web' })), 'Unavailable', /not known/);
+    await refused(vscode.workspace.fs.stat(vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: '/now/no-such-vm-here/web' })), 'FileNotFound', /no-such-vm-here/);
+    // the earlier layout names the VM by name: the message says a rename may be why
+    await refused(
+      vscode.workspace.fs.stat(vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: '/no-such-vm-here/now/etc' })),
+      'FileNotFound',
+      /no-such-vm-here.*if the VM was renamed, open its disk again/s,
+    );
   });
 
   it('serves a checkpoint read-only: reads work, every write is NoPermissions', async () => {
@@ -248,14 +257,45 @@ describe('checkpoint-lab file system (real VS Code host)', function () {
     assert.ok(packageJson.activationEvents.includes('onFileSystem:checkpoint-lab'));
   });
 
-  it('lists the store, a VM and its checkpoints as read-only folders', async () => {
+  it('lists the store, a VM and its checkpoints as read-only folders, with readable roots', async () => {
     const root = vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: '/' });
-    assert.ok((await vscode.workspace.fs.readDirectory(root)).some(([n]) => n === name));
-    const vmFolder = root.with({ path: `/${name}` });
-    assert.deepEqual((await vscode.workspace.fs.readDirectory(vmFolder)).map(([n]) => n), ['now', 'checkpoints']);
-    const ids = (await vscode.workspace.fs.readDirectory(root.with({ path: `/${name}/checkpoints` }))).map(([n]) => n);
+    const fs = vscode.workspace.fs;
+    assert.deepEqual((await fs.readDirectory(root)).map(([n]) => n), ['now', 'checkpoints']);
+    assert.ok((await fs.readDirectory(root.with({ path: '/now' }))).some(([n]) => n === vm.Id));
+    assert.deepEqual((await fs.readDirectory(root.with({ path: `/now/${vm.Id}` }))).map(([n]) => n), [name]);
+    assert.equal(nowUri().path, `/now/${vm.Id}/${name}`);
+    const ids = (await fs.readDirectory(root.with({ path: `/checkpoints/${vm.Id}` }))).map(([n]) => n);
     const checkpoints = await lab.listCheckpoints({ vm: { id: vm.Id } });
     assert.deepEqual(ids.sort(), checkpoints.map((c) => c.Id).sort());
-    await refused(vscode.workspace.fs.createDirectory(root.with({ path: `/${name}/other` })), 'NoPermissions');
+    const first = checkpoints[0];
+    assert.deepEqual((await fs.readDirectory(root.with({ path: `/checkpoints/${vm.Id}/${first.Id}` }))).map(([n]) => n), [`${name} · ${first.Name}`]);
+    assert.equal((await fs.stat(cpUri(first))).type, vscode.FileType.Directory);
+    await refused(fs.createDirectory(root.with({ path: `/${name}/other` })), 'NoPermissions');
+    await refused(fs.writeFile(root.with({ path: `/now/${vm.Id}` }), text('x')), 'NoPermissions', /holds only the virtual machine's disk/);
+    await refused(fs.writeFile(root.with({ path: `/checkpoints/${vm.Id}/${first.Id}` }), text('x')), 'NoPermissions', /read-only/);
+    // the earlier layout still works
+    assert.deepEqual((await fs.readDirectory(root.with({ path: `/${name}` }))).map(([n]) => n), ['now', 'checkpoints']);
+    assert.equal(decode(await fs.readFile(root.with({ path: `/${name}/now/app/a.txt` }))), decode(await fs.readFile(nowUri('/app/a.txt'))));
+  });
+
+  it('files stay open across a VM rename: the URI finds the VM by Id, its name is only a label', async () => {
+    const before = nowUri('/app/a.txt');
+    const content = decode(await vscode.workspace.fs.readFile(before));
+    const renamed = `${name}-renamed`;
+    await lab.renameVm({ id: vm.Id }, renamed);
+    try {
+      assert.equal(decode(await vscode.workspace.fs.readFile(before)), content, 'the old URI still reads');
+      await vscode.workspace.fs.writeFile(before, text('after the rename\n'));
+      assert.equal(decode(await lab.readFile({ id: vm.Id }, '/app/a.txt')), 'after the rename\n');
+      const fresh = vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: nowPath(await lab.getVm({ id: vm.Id }), '/app/a.txt') });
+      assert.equal(fresh.path, `/now/${vm.Id}/${renamed}/app/a.txt`);
+      await refused(
+        vscode.workspace.fs.readFile(vscode.Uri.from({ scheme: SCHEME, authority: lab.storeId, path: `/${name}/now/app/a.txt` })),
+        'FileNotFound',
+        /if the VM was renamed/,
+      );
+    } finally {
+      await lab.renameVm({ id: vm.Id }, name);
+    }
   });
 });
