@@ -146,13 +146,17 @@ export function labelSegment(name: string, fallback: string): string {
   return clean === '' || clean === '.' || clean === '..' ? fallback : clean;
 }
 
-/** Workspace folder names (and the last segment of the folder URIs): `web-01`, `web-01 · Before upgrade`. */
+/** Workspace folder names (and the last segment of the folder URIs): `web-01`, `web-01 · Before upgrade`, `web-01 - (11/22/2026 - 9:30:00 AM)`. */
 export function nowFolderName(vmName: string): string {
   return vmName;
 }
 
+/** A checkpoint's name after its VM's, unless it already starts with it (the default '<VM> - (<date>)'). */
 export function checkpointFolderName(vmName: string, checkpointName: string): string {
-  return `${vmName} · ${checkpointName}`;
+  const name = checkpointName.trim();
+  const vm = vmName.trim();
+  if (vm !== '' && name.toLowerCase().startsWith(vm.toLowerCase()) && !/[\p{L}\p{N}]/u.test(name.charAt(vm.length))) return name;
+  return `${vmName} · ${name}`;
 }
 
 /** The readable root segment of a VM's Now. */

@@ -3,13 +3,16 @@
  * VM's Now in a new window (the real default from a single-folder window); there a file
  * is edited and saved, a checkpoint taken from the tree, the file changed, the checkpoint
  * applied (the editor shows the old text again), and Compare with Now opens the diff.
- * Both windows use one store (the `checkpointLab.storeLocation` user setting), as a
- * developer's windows do. Waits are on conditions; screenshots in test-results/screenshots.
+ * No `checkpointLab.storeLocation` setting: the first window's lab lives in its workspace
+ * storage, and the disk window (whose folder is a checkpoint-lab: URI, with workspace
+ * storage of its own) finds that lab through the store registry (SPEC section 4), so its
+ * Checkpoint Lab view shows the same VMs. The disk window is named after the VM, a
+ * checkpoint's window after the VM and the checkpoint. Waits are on conditions;
+ * screenshots in test-results/screenshots.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { projectRoot } from '../harness/vscodeServer';
@@ -21,6 +24,36 @@ function cli(store: string, args: string[], input?: string): string {
   const result = spawnSync(process.execPath, [cliPath, '--store', store, ...args], { input, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`checkpoint-lab ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   return result.stdout;
+}
+
+/** The store folder the extension recorded in its registry (global storage, under the user data folder). */
+function recordedStore(userDataDir: string): string | undefined {
+  const search = (dir: string, depth: number): string | undefined => {
+    if (depth > 5 || !existsSync(dir)) return undefined;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isFile() && entry.name === 'store-registry.json') {
+        const stores = Object.values((JSON.parse(readFileSync(path, 'utf8')) as { stores: Record<string, { path: string }> }).stores);
+        if (stores.length > 0) return stores[0].path;
+      }
+      if (entry.isDirectory()) {
+        const found = search(path, depth + 1);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return search(userDataDir, 0);
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function shot(page: Page, name: string): Promise<string> {
@@ -60,18 +93,22 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
   let diskPage: Page;
   const vmName = `ui-disk-${process.pid}`;
 
+  let browsePage: Page | undefined;
+
   before(async () => {
-    store = mkdtempSync(join(tmpdir(), 'checkpoint-lab-ui-store-'));
+    workbench = await Workbench.open({ settings: { 'files.autoSave': 'off', 'workbench.startupEditor': 'none' } });
+    // The view opens this window's lab (workspace storage) and records it in the registry.
+    await openLabView(workbench.page);
+    store = await until(() => recordedStore(workbench.server.userDataDir), 60_000, 'the store registry');
     cli(store, ['new-vm', '--name', vmName, '--disk-size', '1']);
     cli(store, ['write-vmfile', '--name', vmName, '--path', '/etc/app.conf', '--create-full-path'], 'port=8080\n');
-    workbench = await Workbench.open({ settings: { 'checkpointLab.storeLocation': store, 'files.autoSave': 'off', 'workbench.startupEditor': 'none' } });
   });
 
   after(async () => {
     // the disk window's extension host writes into the user data folder the harness removes
+    await browsePage?.close({ runBeforeUnload: false }).catch(() => undefined);
     await diskPage?.close({ runBeforeUnload: false }).catch(() => undefined);
     await workbench?.close();
-    rmSync(store, { recursive: true, force: true });
   });
 
   it("opens the VM's disk in a new window from the tree", async () => {
@@ -86,11 +123,21 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
       throw error;
     });
     await diskPage.setViewportSize({ width: 1280, height: 800 });
-    assert.match(decodeURIComponent(diskPage.url()), new RegExp(`checkpoint-lab://[^/]+/${vmName}/now`));
+    assert.match(decodeURIComponent(diskPage.url()), new RegExp(`checkpoint-lab://[^/]+/now/[^/]+/${vmName}(&|$)`));
     await diskPage.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     const explorer = diskPage.locator('.explorer-folders-view');
     await explorer.waitFor({ state: 'visible', timeout: 60_000 });
     await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    // the window and its Explorer root are named after the VM, not 'now'
+    await diskPage.locator('.explorer-viewlet .pane-header', { hasText: new RegExp(vmName, 'i') }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const title = await diskPage.title();
+    assert.ok(title.includes(vmName) && !/\bnow\b/i.test(title), `window title '${title}'`);
+    // and its Checkpoint Lab view shows the same lab (the registry's store, not an empty one)
+    const diskPane = await openLabView(diskPage);
+    await diskPane.locator('.monaco-list-row', { hasText: vmName }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(diskPage, '10b-open-disk-window-same-lab');
+    await diskPage.locator('.activitybar [aria-label^="Explorer"]').first().click();
+    await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await shot(diskPage, '10-open-disk-new-window');
   });
 
@@ -171,5 +218,26 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     assert.ok(!original.includes('mode=compared'), 'the checkpoint side has no later line');
     assert.match(original.replace(/\u00a0/g, ' '), /mode=checkpointed/);
     await shot(page, '16-diff-checkpoint-vs-now');
+  });
+
+  it("Browse opens a checkpoint's files in a window named after the VM and the checkpoint", async () => {
+    const page = diskPage;
+    const pane = await openLabView(page);
+    const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
+    const checkpointName = (await checkpointRow.locator('.label-name').first().innerText()).trim();
+    const popup = page.context().waitForEvent('page', { timeout: 60_000 });
+    await contextMenu(page, checkpointRow, 'Browse(?: Checkpoint)?(?:\.\.\.)?');
+    browsePage = await popup;
+    await browsePage.setViewportSize({ width: 1280, height: 800 });
+    assert.match(decodeURIComponent(browsePage.url()), new RegExp(`checkpoint-lab://[^/]+/checkpoints/[^/]+/[^/]+/${vmName} - \\(`));
+    const explorer = browsePage.locator('.explorer-folders-view');
+    await explorer.waitFor({ state: 'visible', timeout: 60_000 });
+    await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await browsePage.locator('.explorer-viewlet .pane-header', { hasText: new RegExp(`${vmName} - \\(`, 'i') }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // the default name already starts with the VM's ('<VM> - (<date>)'): it is not repeated; '/' reads as '∕'
+    const label = checkpointName.replace(/\//g, '∕');
+    const title = await browsePage.title();
+    assert.ok(title.includes(label) && !title.includes(`${vmName} · ${vmName}`), `window title '${title}' names '${label}'`);
+    await shot(browsePage, '17-browse-checkpoint-window');
   });
 });

@@ -161,5 +161,9 @@ describe('checkpoint-lab: URIs', () => {
   it('names workspace folders readably: the VM, or the VM and the checkpoint', () => {
     assert.equal(nowFolderName('web-01'), 'web-01');
     assert.equal(checkpointFolderName('web-01', 'Before upgrade'), 'web-01 · Before upgrade');
+    // Hyper-V's default names start with the VM's: not repeated (a longer word is another name)
+    assert.equal(checkpointFolderName('web', 'webserver upgrade'), 'web · webserver upgrade');
+    assert.equal(checkpointFolderName('web-01', 'web-01 - (11/22/2026 - 9:30:00 AM)'), 'web-01 - (11/22/2026 - 9:30:00 AM)');
+    assert.equal(checkpointPath(vm, { Id: CP, Name: 'web-01 - (11/22/2026 - 9:30:00 AM)' }), `/checkpoints/${VM}/${CP}/web-01 - (11∕22∕2026 - 9:30:00 AM)`);
   });
 });
