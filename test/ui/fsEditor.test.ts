@@ -72,9 +72,20 @@ async function openLabView(page: Page): Promise<Locator> {
 }
 
 async function contextMenu(page: Page, row: Locator, entry: string): Promise<void> {
-  await row.click({ button: 'right' });
   const action = page.locator('.context-view .action-label', { hasText: new RegExp(`^${entry}$`) }).first();
-  await action.waitFor({ state: 'visible', timeout: 15_000 });
+  // The tree re-renders its rows when the lab changes (it polls the store), and a
+  // right-click landing on a row being replaced opens no menu: open it again until
+  // the entry is there.
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    try {
+      await action.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
   // A click right as the menu appears is sometimes lost; the hovered entry takes Enter reliably.
   await action.hover();
   await page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${entry}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
