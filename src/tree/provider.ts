@@ -22,11 +22,20 @@ export interface TreeHost {
 /** Events arriving within this window become one reload. */
 const COALESCE_MS = 30;
 
+/** Everything the tree draws of a snapshot: all fields but the usage figures, which only tooltips show. */
+function fingerprintOf(vms: readonly VmInfo[], checkpoints: readonly CheckpointInfo[]): string {
+  return JSON.stringify([vms, checkpoints], (key, value) => (key === 'ExclusiveBytes' || key === 'SharedBytes' ? undefined : value));
+}
+
 export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.Disposable {
   private snapshot: LabSnapshot | undefined;
   private loading: Promise<LabSnapshot> | undefined;
   private stale = true;
   private timer: NodeJS.Timeout | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  /** What the view last drew, and what the current snapshot would draw (see scheduleReload). */
+  private drawnFingerprint: string | undefined;
+  private snapshotFingerprint: string | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<LabNode | undefined | void>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly loadedEmitter = new vscode.EventEmitter<LabSnapshot>();
@@ -42,7 +51,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
   private linkSource: ((vm: VmNode) => LinkNode[]) | undefined;
 
   constructor(private readonly host: TreeHost) {
-    this.subscription = host.onDidChange(() => this.scheduleRefresh());
+    this.subscription = host.onDidChange(() => this.scheduleReload());
   }
 
   /** The last loaded snapshot (may be stale by one pending refresh). */
@@ -66,6 +75,27 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
     }, COALESCE_MS);
   }
 
+  /**
+   * After an engine event: reload, and tell the view only when what it draws changed.
+   * Redrawing re-creates the rows, and a context menu opened on a row being replaced
+   * runs its command without the item (it then asks for a VM); many commits (usage
+   * figures, loop manifests, another VM's guest writes) change nothing the tree shows.
+   */
+  private scheduleReload(): void {
+    this.stale = true;
+    if (this.reloadTimer || this.timer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      const drawn = this.drawnFingerprint;
+      this.load().then(
+        () => {
+          if (this.snapshotFingerprint !== drawn) this.changeEmitter.fire();
+        },
+        () => this.changeEmitter.fire(),
+      );
+    }, COALESCE_MS);
+  }
+
   /** Reloads now and tells the view; resolves with the new snapshot. */
   async refresh(): Promise<LabSnapshot> {
     this.stale = true;
@@ -85,6 +115,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
         const [vms, checkpoints] = await Promise.all([lab.listVms(), lab.listCheckpoints()]);
         const snapshot = new LabSnapshot(vms, checkpoints);
         this.snapshot = snapshot;
+        this.snapshotFingerprint = fingerprintOf(vms, checkpoints);
         if (this.lastError !== undefined) {
           this.lastError = undefined;
           this.failedEmitter.fire(undefined);
@@ -110,7 +141,9 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
   }
 
   resolveTreeItem(item: vscode.TreeItem, node: LabNode): vscode.TreeItem {
-    item.tooltip ??= tooltipOf(node);
+    // The view may hold nodes of an older snapshot (it is not redrawn for changes it
+    // does not show, such as usage figures): describe the current one.
+    item.tooltip ??= tooltipOf(this.snapshot?.get(node.id) ?? node);
     return item;
   }
 
@@ -121,7 +154,10 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
     } catch {
       return [];
     }
-    if (!node) return snapshot.roots;
+    if (!node) {
+      this.drawnFingerprint = this.snapshotFingerprint;
+      return snapshot.roots;
+    }
     // A node from an older snapshot: answer from the current one by id.
     const current = snapshot.get(node.id);
     if (current?.kind === 'vm' && this.linkSource) return [...snapshot.childrenOf(current), ...this.linkSource(current)];
@@ -135,6 +171,7 @@ export class VmTreeProvider implements vscode.TreeDataProvider<LabNode>, vscode.
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.subscription.dispose();
     this.changeEmitter.dispose();
     this.loadedEmitter.dispose();

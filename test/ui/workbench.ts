@@ -124,12 +124,29 @@ export class Workbench {
     return pane.locator('.monaco-list-row .label-name').allInnerTexts();
   }
 
+  /**
+   * Right-clicks a row until `shown` is visible. The tree re-renders its rows when the
+   * lab changes (it polls the store), and a right-click that lands on a row being
+   * replaced opens no menu; a clean-clone CI run under load showed exactly that.
+   */
+  private async openContextMenu(row: Locator, shown: Locator): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await row.click({ button: 'right' });
+      try {
+        await shown.waitFor({ state: 'visible', timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt === 4) throw error;
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
   /** Right-clicks a row and chooses a context-menu entry (hovered, then Enter: a click as the menu appears is sometimes lost). */
   async contextMenu(row: Locator, entry: string): Promise<void> {
-    await row.click({ button: 'right' });
     const escaped = entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const action = this.page.locator('.context-view .action-label', { hasText: new RegExp(`^${escaped}$`) }).first();
-    await action.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.openContextMenu(row, action);
     await action.hover();
     await this.page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${escaped}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
     await this.page.keyboard.press('Enter');
@@ -138,9 +155,8 @@ export class Workbench {
 
   /** The entries of a row's context menu (the menu is closed again). */
   async contextMenuEntries(row: Locator): Promise<string[]> {
-    await row.click({ button: 'right' });
     const labels = this.page.locator('.context-view .action-label');
-    await labels.first().waitFor({ state: 'visible', timeout: 15_000 });
+    await this.openContextMenu(row, labels.first());
     const texts = (await labels.allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
     await this.page.keyboard.press('Escape');
     await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
