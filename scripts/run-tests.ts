@@ -103,7 +103,7 @@ async function packageTier(): Promise<TierResult> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const requested = process.argv.slice(2).filter((a): a is Tier => (allTiers as readonly string[]).includes(a));
   const tiers: readonly Tier[] = requested.length > 0 ? requested : allTiers;
   const results: Array<[Tier, TierResult]> = [];
@@ -132,7 +132,15 @@ async function main(): Promise<void> {
   const noTests = results.some(([, r]) => r.passed + r.failed === 0);
   if (noTests) process.stdout.write('A tier ran no test: that counts as a failure.\n');
   process.stdout.write(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
-  process.exitCode = total.failed > 0 || noTests ? 1 : 0;
+  return total.failed > 0 || noTests ? 1 : 0;
 }
 
-main();
+// Exit explicitly: esbuild's service process (used to build the extension tests) and
+// any handle a tier leaves behind would otherwise keep `npm test` running for ever.
+main().then(
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
