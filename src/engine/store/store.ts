@@ -503,22 +503,16 @@ export class Store {
   /** Every file under the store (relative, '/'-separated), except backups, lock and temporaries. */
   listFiles(under = ''): string[] {
     const out: string[] = [];
-    const walk = (rel: string): void => {
-      const dir = rel ? this.abs(rel) : this.root;
-      let names: string[];
-      try {
-        names = this.io.readdir(dir);
-      } catch {
-        return;
-      }
-      for (const name of names.sort()) {
-        const child = rel ? `${rel}/${name}` : name;
-        if (!rel && (name === BACKUP_DIR || name === LOCK_FILE)) continue;
-        if (this.io.isDirectory(path.join(dir, name))) walk(child);
-        else if (!name.endsWith(TMP_SUFFIX)) out.push(child);
-      }
-    };
-    walk(under);
+    this.walk(
+      under,
+      (child, name, isDirectory) => {
+        if (child === name && name === LOCK_FILE) return false;
+        if (isDirectory()) return true;
+        if (!name.endsWith(TMP_SUFFIX)) out.push(child);
+        return false;
+      },
+      true,
+    );
     return out;
   }
 
@@ -612,22 +606,33 @@ export class Store {
 
   private listTemporaries(): string[] {
     const out: string[] = [];
-    const walk = (rel: string): void => {
-      const dir = rel ? this.abs(rel) : this.root;
-      let names: string[];
-      try {
-        names = this.io.readdir(dir);
-      } catch {
-        return;
-      }
-      for (const name of names) {
-        const child = rel ? `${rel}/${name}` : name;
-        if (name.endsWith(TMP_SUFFIX)) out.push(child);
-        else if (!(rel === '' && name === BACKUP_DIR) && this.io.isDirectory(path.join(dir, name))) walk(child);
-      }
-    };
-    walk('');
+    this.walk('', (child, name, isDirectory) => {
+      if (!name.endsWith(TMP_SUFFIX)) return isDirectory();
+      out.push(child);
+      return false;
+    });
     return out;
+  }
+
+  /**
+   * Walks the store below `rel` depth first, leaving out Backups. `visit` gets each
+   * entry's relative path and name and returns true to descend into it; it asks
+   * isDirectory() only where it needs to, so plain files cost no stat.
+   */
+  private walk(rel: string, visit: (child: string, name: string, isDirectory: () => boolean) => boolean, sorted = false): void {
+    const dir = rel ? this.abs(rel) : this.root;
+    let names: string[];
+    try {
+      names = this.io.readdir(dir);
+    } catch {
+      return;
+    }
+    if (sorted) names.sort();
+    for (const name of names) {
+      if (!rel && name === BACKUP_DIR) continue;
+      const child = rel ? `${rel}/${name}` : name;
+      if (visit(child, name, () => this.io.isDirectory(path.join(dir, name)))) this.walk(child, visit, sorted);
+    }
   }
 
   private commitLocked(build: (tx: Transaction) => void): void {
