@@ -37,6 +37,9 @@ function runMocha(args: string[], env: Record<string, string> = {}): TierResult 
   process.stdout.write(result.stdout ?? '');
   const counts = parseMochaCounts(result.stdout ?? '');
   if (result.status !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
+  // mocha lists its failures after "N failing": keep the start of that list for the recap
+  const list = /\d+ failing[^\n]*\n([\s\S]*)$/.exec(result.stdout ?? '')?.[1];
+  if (list) counts.failures = [list.trim().split('\n').slice(0, 60).join('\n')];
   return counts;
 }
 
@@ -129,6 +132,8 @@ async function main(): Promise<number> {
   const total = results.reduce((a, [, r]) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   process.stdout.write('\nSummary by tier:\n');
   for (const [tier, r] of results) process.stdout.write(`  ${tier.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
+  const failures = results.flatMap(([tier, r]) => (r.failures ?? []).map((f) => `[${tier}] ${f}`));
+  if (failures.length > 0) process.stdout.write(`\nFailures (again, in brief):\n${failures.join('\n')}\n`);
   const noTests = results.some(([, r]) => r.passed + r.failed === 0);
   if (noTests) process.stdout.write('A tier ran no test: that counts as a failure.\n');
   process.stdout.write(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);

@@ -15,6 +15,13 @@ export interface TierResult {
   passed: number;
   failed: number;
   skipped: number;
+  /** Each failure in a few lines, repeated at the end of `npm test` (CI shows only the tail). */
+  failures?: string[];
+}
+
+/** A failure's title and the first lines of its error, for the closing recap. */
+export function failureBrief(title: string, error: string, lines = 8): string {
+  return [title, ...error.split('\n').slice(0, lines).map((l) => `    ${l}`)].join('\n');
 }
 
 export interface ExtensionTestRun {
@@ -74,6 +81,7 @@ export async function runExtensionTestsInBrowser(run: ExtensionTestRun): Promise
       passed: outcomes.filter((o) => o.state === 'passed').length,
       failed: outcomes.filter((o) => o.state === 'failed').length,
       skipped: outcomes.filter((o) => o.state === 'pending').length,
+      failures: outcomes.filter((o) => o.state === 'failed').map((o) => failureBrief(o.title, o.error ?? '')),
     };
     if (code !== 0 && result.failed === 0) {
       process.stdout.write(`  ✘ the extension host reported exit code ${code} without a failing test; server log:\n${logLines.slice(-60).join('\n')}\n`);

@@ -54,6 +54,14 @@ describe('Dev/UAT loop (link, Roll In, Roll Out, the one-step commands, the task
     await (await api.lab()).createVm({ name, diskSizeGiB: 1 });
   });
 
+  afterEach(async () => {
+    // a test that failed midway must not leave unsaved editors for the next one to trip on
+    for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.fsPath.startsWith(folder))) {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  });
+
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(folder, { recursive: true, force: true });

@@ -3,6 +3,11 @@
  * index refresh does. Files whose size, mtime and inode match the manifest keep their
  * content id without being read; the others are read later, by the sync that needs them.
  * Excluded paths (the link's globs, and .gitignore files when asked) are pruned.
+ *
+ * Racy files (git's "racily clean" entries): a file modified within the file system's
+ * timestamp granularity of the scan could change again without its size or mtime moving,
+ * so the manifest must not vouch for it by its stat. Such entries are saved smudged
+ * (see smudged()) and read again at the next scan.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +21,8 @@ export interface ScannedFile {
   ino: number;
   /** Known when the stat matches the manifest; otherwise the file must be read. */
   id?: string;
+  /** Modified so close to the scan that an equal stat later would prove nothing. */
+  racy: boolean;
 }
 
 export interface HostScan {
@@ -23,6 +30,8 @@ export interface HostScan {
   /** Folders (relative), parents before children. */
   dirs: string[];
   rules: ExcludeRules;
+  /** Date.now() when the scan began: the reference for racy files. */
+  startedMs: number;
 }
 
 export interface ScanOptions {
@@ -57,8 +66,27 @@ export function assertHostFolder(root: string): void {
   if (!stat.isDirectory()) throw new LoopError('HostFolderMissing', `The linked folder '${root}' is not a folder.`);
 }
 
+/**
+ * How close to `referenceMs` an mtime must be for the file to count as racy. File times
+ * come from a coarse kernel clock that lags Date.now() by up to a tick; file systems
+ * with whole-second times (FAT's are 2 s) need a window of their granularity.
+ */
+export function racyWindowMs(mtimeMs: number): number {
+  return mtimeMs % 1000 === 0 ? 2_000 : 100;
+}
+
+export function isRacy(mtimeMs: number, referenceMs: number): boolean {
+  return mtimeMs >= referenceMs - racyWindowMs(mtimeMs);
+}
+
+/** The manifest entry of a racy file: a stat no file ever has, so the next scan reads it again. */
+export function smudged(entry: HostEntry): HostEntry {
+  return { ...entry, mtimeMs: -1 };
+}
+
 export function scanHost(root: string, known: Record<string, HostEntry>, options: ScanOptions): HostScan {
   assertHostFolder(root);
+  const startedMs = Date.now();
   const rules = buildRules(root, options);
   const files = new Map<string, ScannedFile>();
   const dirs: string[] = [];
@@ -99,7 +127,7 @@ export function scanHost(root: string, known: Record<string, HostEntry>, options
         continue; // vanished while scanning
       }
       const before = known[rel];
-      const scanned: ScannedFile = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+      const scanned: ScannedFile = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, racy: isRacy(stat.mtimeMs, startedMs) };
       if (before && before.size === stat.size && before.mtimeMs === stat.mtimeMs && before.ino === stat.ino) scanned.id = before.id;
       files.set(rel, scanned);
     }
@@ -110,5 +138,5 @@ export function scanHost(root: string, known: Record<string, HostEntry>, options
     }
   };
   visit(root, '');
-  return { files, dirs, rules };
+  return { files, dirs, rules, startedMs };
 }

@@ -2,7 +2,7 @@
 export { ExcludeRules, parseRule } from './globs';
 export { LoopError } from './errors';
 export type { LoopErrorCode } from './errors';
-export { scanHost, buildRules, assertHostFolder } from './hostScan';
+export { scanHost, buildRules, assertHostFolder, isRacy } from './hostScan';
 export type { HostScan, ScannedFile, ScanOptions } from './hostScan';
 export { ManifestStore, LOOP_DIR, HASH_LIMIT, linkKey, readStoreSequence, contentId } from './manifest';
 export type { Manifest, HostEntry, FolderState } from './manifest';

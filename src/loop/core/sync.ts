@@ -16,7 +16,7 @@ import type { ApplyResult, CheckpointInfo, CheckpointRef, GuestFiles, Lab, VmInf
 import { normalizeGuestPath, isUnder } from '../../engine/guest/paths';
 import { LoopError } from './errors';
 import type { ExcludeRules } from './globs';
-import { assertHostFolder, scanHost, type HostScan } from './hostScan';
+import { assertHostFolder, scanHost, smudged, type HostScan } from './hostScan';
 import {
   contentId,
   type FolderState,
@@ -153,7 +153,9 @@ function identifyHostFiles(root: string, scan: HostScan, signal?: AbortSignal): 
     if (file.id !== undefined) continue;
     cancelled(signal);
     if (file.size > HASH_LIMIT) {
-      file.id = versionToken(file.size, file.mtimeMs, file.ino);
+      // a racy big file could change again under the same token: give it an id that
+      // matches nothing, so the next sync copies it once more instead of trusting the stat
+      file.id = file.racy ? unknownId() : versionToken(file.size, file.mtimeMs, file.ino);
       continue;
     }
     const data = readHostFile(root, rel);
@@ -258,7 +260,10 @@ function persist(p: Prepared): void {
 
 function hostEntries(scan: HostScan): Record<string, HostEntry> {
   const out: Record<string, HostEntry> = {};
-  for (const [rel, file] of scan.files) out[rel] = { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, id: file.id! };
+  for (const [rel, file] of scan.files) {
+    const entry = { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, id: file.id! };
+    out[rel] = file.racy ? smudged(entry) : entry;
+  }
   return out;
 }
 
@@ -475,7 +480,10 @@ async function rollOutPrepared(p: Prepared, options: SyncOptions, appliedCheckpo
       id = idOf(data, stat);
       guestState.files[rel] = id;
     }
-    host[rel] = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, id };
+    // just written, so racy: small files are hashed again next time; a big file keeps its
+    // token (only a writer racing this Roll Out within one timestamp tick could fool it)
+    const entry = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, id };
+    host[rel] = data.length > HASH_LIMIT ? entry : smudged(entry);
     result.written.push(rel);
     result.bytes += data.length;
     done++;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lab } from '../../../src/engine';
-import { applyAndRollOut, type LinkSpec, ManifestStore, rollIn, rollInAndCheckpoint, rollOut } from '../../../src/loop/core';
+import { applyAndRollOut, HASH_LIMIT, isRacy, type LinkSpec, ManifestStore, rollIn, rollInAndCheckpoint, rollOut } from '../../../src/loop/core';
 import { type LoopFixture, loopFixture } from './helpers';
 
 const sorted = (list: string[]) => [...list].sort();
@@ -45,6 +45,72 @@ describe('loop: Roll In / Roll Out against a real lab', function () {
     fs.utimesSync(path.join(f.folder, 'index.js'), later, later);
     const result = await rollIn(f.lab, link);
     assert.deepEqual(result.written, []);
+  });
+
+  describe('racy files: a change that leaves size, mtime and inode equal (coarse file system clocks)', () => {
+    // A file system with whole-second (or 2 s, FAT) times gives two writes within one tick
+    // the same mtime; pinning the mtime with utimes makes that happen on any machine.
+    const pin = (rel: string, whenMs: number) => fs.utimesSync(path.join(f.folder, rel), whenMs / 1000, whenMs / 1000);
+    const wholeSecond = () => Math.floor(Date.now() / 1000) * 1000;
+
+    it('a small file rewritten within the tick of the last Roll In is copied again', async () => {
+      const tick = wholeSecond();
+      pin('index.js', tick);
+      await rollIn(f.lab, link);
+      const ino = fs.statSync(path.join(f.folder, 'index.js')).ino;
+      f.write('index.js', 'v9'); // same size as 'v1'
+      pin('index.js', tick);
+      assert.equal(fs.statSync(path.join(f.folder, 'index.js')).ino, ino, 'same inode: the stat is identical');
+      const result = await rollIn(f.lab, link);
+      assert.deepEqual(result.written, ['index.js']);
+      assert.equal((await f.guestFiles())['index.js'], 'v9');
+    });
+
+    it('a racy file that did not change is read again but not copied', async () => {
+      pin('index.js', wholeSecond());
+      await rollIn(f.lab, link);
+      const result = await rollIn(f.lab, link);
+      assert.deepEqual(result.written, []);
+      assert.equal(result.unchanged, 3);
+    });
+
+    it('a big file (not hashed) rewritten within the tick is copied again', async () => {
+      const big = Buffer.alloc(HASH_LIMIT + 4096, 1);
+      f.write('big.bin', big);
+      const tick = wholeSecond();
+      pin('big.bin', tick);
+      await rollIn(f.lab, link);
+      big.fill(2, 0, 4096);
+      f.write('big.bin', big);
+      pin('big.bin', tick);
+      const result = await rollIn(f.lab, link);
+      assert.ok(result.written.includes('big.bin'));
+      assert.ok((await f.lab.readFile('web', '/srv/app/big.bin')).equals(big));
+    });
+
+    it('files Roll Out just wrote are saved smudged, so a change within their tick is seen', async () => {
+      // (utimes cannot give a file back the nanosecond mtime Roll Out's write got, so this
+      // checks the saved manifest: the entry must not vouch for the file by its stat)
+      await rollIn(f.lab, link);
+      await f.lab.writeFile('web', '/srv/app/index.js', 'vm');
+      await rollOut(f.lab, link);
+      await ManifestStore.flush();
+      const vm = await f.lab.getVm('web');
+      const entry = ManifestStore.forStore(f.lab.root).load(vm.Id, '/srv/app', f.folder).host['index.js'];
+      const stat = fs.statSync(path.join(f.folder, 'index.js'));
+      assert.equal(entry.size, stat.size);
+      assert.notEqual(entry.mtimeMs, stat.mtimeMs, 'no stat-only trust for a file written in this tick');
+      f.write('index.js', 'me');
+      assert.deepEqual((await rollIn(f.lab, link)).written, ['index.js']);
+    });
+
+    it('files last changed well before the scan are trusted by their stat (isRacy)', () => {
+      const now = 1_700_000_000_500;
+      assert.equal(isRacy(now - 5_000.25, now), false);
+      assert.equal(isRacy(now - 50.25, now), true, 'within a coarse kernel clock tick');
+      assert.equal(isRacy(now - 1_500, now), true, 'whole-second times: within their granularity');
+      assert.equal(isRacy(now + 3_000, now), true, 'from the future (clock skew)');
+    });
   });
 
   it('never removes excluded guest files, and honours .gitignore when asked', async () => {
