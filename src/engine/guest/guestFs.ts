@@ -195,7 +195,7 @@ export class GuestFs {
   private static async mountDisk(disk: BlockDeviceDisk, label: string): Promise<Ext2Fs> {
     const magic = Buffer.alloc(2);
     if (disk.device.capacity < 2048) throw guestErrors.damaged(label, 'the disk is too small');
-    disk.device.read(magic, 0, 2, 1024 + 56);
+    disk.readNow(magic, 0, 2, 1024 + 56);
     if (magic.readUInt16LE(0) !== 0xef53) throw guestErrors.damaged(label, 'no ext4 superblock magic at byte 1080');
     try {
       return await loadExt2fs().mount(disk, 0);
@@ -214,9 +214,14 @@ export class GuestFs {
 
   /** Runs `fn` alone on this file system. */
   private exclusive<T>(fn: (fs: Ext2Fs) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    const run = this.queue.then(async () => {
       if (!this.fs) throw new GuestError('GuestIo', `The guest file system of ${this.label} is not mounted.`);
-      return fn(this.fs);
+      try {
+        return await fn(this.fs);
+      } finally {
+        // writes staged in the adapter reach the device before anyone else looks at it
+        if (!this.device.readOnly) this.disk.settle();
+      }
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -602,7 +607,7 @@ export class GuestFs {
     this.layout = null;
     try {
       const sb = Buffer.alloc(1024);
-      this.device.read(sb, 0, 1024, 1024);
+      this.disk.readNow(sb, 0, 1024, 1024);
       if (sb.readUInt16LE(56) !== 0xef53) return null;
       const incompat = sb.readUInt32LE(96);
       if (incompat & 0x10 /* META_BG */) return null;
@@ -614,7 +619,7 @@ export class GuestFs {
       if (inodesPerGroup === 0 || inodeSize < 128 || descSize < 32 || blockSize > 65536) return null;
       const groups = Math.ceil(inodesCount / inodesPerGroup);
       const gdt = Buffer.alloc(groups * descSize);
-      this.device.read(gdt, 0, gdt.length, (sb.readUInt32LE(20) + 1) * blockSize);
+      this.disk.readNow(gdt, 0, gdt.length, (sb.readUInt32LE(20) + 1) * blockSize);
       const tables: number[] = [];
       for (let group = 0; group < groups; group++) {
         const at = group * descSize;
@@ -643,7 +648,7 @@ export class GuestFs {
         let block = blocks.get(blockStart);
         if (!block) {
           block = Buffer.alloc(layout.blockSize);
-          this.device.read(block, 0, block.length, blockStart);
+          this.disk.readNow(block, 0, block.length, blockStart);
           blocks.set(blockStart, block);
         }
         const at = position - blockStart;
