@@ -30,7 +30,6 @@
  * every operation, whatever mix of files it touches, atomic with one fsync'd record, and
  * keeps bulk data out of the journal (data is written once, in place).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { LabError, StoreFileError } from '../errors';
@@ -274,14 +273,6 @@ export function encodeSequence(seq: number): Buffer {
   return bytes;
 }
 
-/**
- * The stores whose lock the current async context holds (withLock's re-entrancy). One
- * AsyncLocalStorage for the whole process: every enabled instance adds work to every
- * promise the process makes, for good (instances are never disabled), so one per Store
- * made long-lived processes (and the test suite) slower with each store ever opened.
- */
-const heldLocks = new AsyncLocalStorage<ReadonlySet<Store>>();
-
 export class Store {
   private readonly lock: FileLock;
   private queue: Promise<unknown> = Promise.resolve();
@@ -434,17 +425,19 @@ export class Store {
     this.verifiers.push(verifier);
   }
 
-  /** R31: runs fn holding the store's lock (re-entrant within fn); recovers first if needed. */
+  /**
+   * R31: runs fn holding the store's lock; recovers first if needed. Calls queue one behind
+   * the other and are not re-entrant: fn must not call withLock on this store (it would
+   * wait for itself). Re-entrancy once came from an AsyncLocalStorage, which costs every
+   * promise of the process a hook (a tenth of a 200 MB Roll In) and leaked the "held"
+   * mark into callbacks scheduled from inside fn that ran after the lock was released.
+   */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    const held = heldLocks.getStore();
-    if (held?.has(this)) return Promise.resolve().then(fn);
     const run = async (): Promise<T> => {
       await this.lock.acquire(this.lockTimeoutMs);
       try {
-        return await heldLocks.run(new Set([...(held ?? []), this]), async () => {
-          this.recoverIfNeeded();
-          return await fn();
-        });
+        this.recoverIfNeeded();
+        return await fn();
       } finally {
         this.lock.release();
       }
@@ -456,7 +449,7 @@ export class Store {
 
   /** One atomic, durable operation (R28). Takes the lock for the call when not inside withLock. */
   commit(build: (tx: Transaction) => void): void {
-    if (heldLocks.getStore()?.has(this) || this.lock.isHeld) {
+    if (this.lock.isHeld) {
       this.commitLocked(build);
       return;
     }

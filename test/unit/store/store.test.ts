@@ -196,7 +196,7 @@ describe('Store', () => {
       }
     });
 
-    it('is held only for the call, is re-entrant inside it, and serialises calls in one process', async () => {
+    it('is held only for the call, serialises calls in one process, and commit() inside it uses the held lock', async () => {
       const store = await Store.open(dir);
       const lockFile = path.join(dir, 'lab.lock');
       assert.ok(!fs.existsSync(lockFile));
@@ -205,13 +205,33 @@ describe('Store', () => {
         store.withLock(async () => {
           assert.ok(fs.existsSync(lockFile));
           assert.equal(JSON.parse(fs.readFileSync(lockFile, 'utf8')).pid, process.pid);
-          await store.withLock(() => order.push('nested'));
+          store.commit((tx) => tx.writeJson('Virtual Machines/a.vmcx', {}));
           await new Promise((resolve) => setTimeout(resolve, 30));
           order.push('first');
         }),
         store.withLock(() => order.push('second')),
       ]);
-      assert.deepEqual(order, ['nested', 'first', 'second']);
+      assert.deepEqual(order, ['first', 'second']);
+      assert.ok(!fs.existsSync(lockFile));
+    });
+
+    it('work scheduled from inside a locked call takes the lock itself when it runs later', async () => {
+      const store = await Store.open(dir);
+      const lockFile = path.join(dir, 'lab.lock');
+      let outerDone = false;
+      const later = await store.withLock(() => {
+        // runs after the outer call released the lock: it must not think it still holds it
+        const scheduled = new Promise<boolean>((resolve, reject) =>
+          setImmediate(() =>
+            store
+              .withLock(() => outerDone && fs.existsSync(lockFile))
+              .then(resolve, reject),
+          ),
+        );
+        outerDone = true;
+        return { scheduled };
+      });
+      assert.equal(await later.scheduled, true, 'the later call ran after the first, holding the lock');
       assert.ok(!fs.existsSync(lockFile));
     });
   });
