@@ -8,9 +8,10 @@
  * - one snapshot per checkpoint taken right after a sync (`Roll In and Checkpoint`): what
  *   the folder held in that checkpoint, so `Apply and Roll Out` knows the guest without
  *   reading it.
- * Manifests live in `<store>/Loop/` (shared by the extension and the CLI, keyed by VM,
- * guest path and host folder), with their own extension so the store's verification,
- * which checks its `.json` metadata, leaves them alone.
+ * Manifests live in `<store>/Loop/<VM Id>/` (shared by the extension and the CLI, keyed by
+ * VM, guest path and host folder), with their own extension so the store's verification,
+ * which checks its `.json` metadata, leaves them alone. prune() removes what belongs to
+ * VMs and checkpoints that are gone.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -103,17 +104,71 @@ export class ManifestStore {
     while (ManifestStore.pending.size > 0) await Promise.all([...ManifestStore.pending.values()]);
   }
 
-  private file(key: string): string {
-    return path.join(this.dir, `${key}${MANIFEST_EXT}`);
+  private vmDir(vmId: string): string {
+    return path.join(this.dir, vmId.toLowerCase());
   }
 
-  private snapshotFile(key: string, checkpointId: string): string {
-    return path.join(this.dir, key, `${checkpointId.toLowerCase()}${SNAPSHOT_EXT}`);
+  private file(manifest: { vmId: string; guestPath: string; hostPath: string }): string {
+    return path.join(this.vmDir(manifest.vmId), `${linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath)}${MANIFEST_EXT}`);
+  }
+
+  private snapshotFile(manifest: Manifest, checkpointId: string): string {
+    return path.join(this.vmDir(manifest.vmId), linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), `${checkpointId.toLowerCase()}${SNAPSHOT_EXT}`);
+  }
+
+  /**
+   * Removes the loop's files of VMs that no longer exist, and snapshots of checkpoints that
+   * no longer exist; `live` lists each VM Id with its checkpoint Ids. Files of the first
+   * layout (directly in Loop/) go too: they only cost one full comparison. The folders are
+   * read before `live` is asked, so a file saved meanwhile (for a VM or checkpoint the
+   * answer may not know yet) is never a candidate. Never throws.
+   */
+  async prune(live: () => Promise<ReadonlyMap<string, ReadonlySet<string>>>): Promise<void> {
+    const candidates: Array<{ path: string; vm: string; checkpoint?: string }> = [];
+    for (const entry of readdirOrEmpty(this.dir)) {
+      const at = path.join(this.dir, entry.name);
+      candidates.push({ path: at, vm: entry.isDirectory() ? entry.name : '' });
+      if (!entry.isDirectory()) continue;
+      for (const link of readdirOrEmpty(at)) {
+        if (!link.isDirectory()) continue;
+        for (const snapshot of readdirOrEmpty(path.join(at, link.name))) {
+          if (snapshot.name.endsWith(SNAPSHOT_EXT)) candidates.push({ path: path.join(at, link.name, snapshot.name), vm: entry.name, checkpoint: snapshot.name.slice(0, -SNAPSHOT_EXT.length) });
+        }
+      }
+    }
+    if (candidates.length === 0) return;
+    let known: ReadonlyMap<string, ReadonlySet<string>>;
+    try {
+      known = await live();
+    } catch {
+      return;
+    }
+    const vms = new Map([...known].map(([vmId, checkpoints]) => [vmId.toLowerCase(), new Set([...checkpoints].map((id) => id.toLowerCase()))]));
+    for (const candidate of candidates) {
+      const checkpoints = vms.get(candidate.vm);
+      const gone = !checkpoints || (candidate.checkpoint !== undefined && !checkpoints.has(candidate.checkpoint));
+      if (!gone || ManifestStore.pending.has(candidate.path)) continue;
+      try {
+        fs.rmSync(candidate.path, { recursive: true, force: true });
+      } catch {
+        // left for the next prune
+      }
+    }
+  }
+
+  /** prune() in the background, one at a time per store; flush() waits for it. */
+  pruneLater(live: () => Promise<ReadonlyMap<string, ReadonlySet<string>>>): void {
+    const key = `${this.dir}${path.sep}#prune`;
+    if (ManifestStore.pending.has(key)) return;
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.prune(live))
+      .finally(() => ManifestStore.pending.delete(key));
+    ManifestStore.pending.set(key, run);
   }
 
   /** The manifest, or an empty one when missing or unreadable (a damaged manifest only costs a full sync). */
   load(vmId: string, guestPath: string, hostPath: string): Manifest {
-    const file = this.file(linkKey(vmId, guestPath, hostPath));
+    const file = this.file({ vmId, guestPath, hostPath });
     try {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       const cached = ManifestStore.cache.get(file);
@@ -134,7 +189,7 @@ export class ManifestStore {
   /** Saves in the background (see the class comment); `prepare` runs first (e.g. waits for the store to settle). */
   save(manifest: Manifest, prepare?: () => Promise<void>): Promise<void> {
     manifest.updated = new Date().toISOString();
-    const file = this.file(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath));
+    const file = this.file(manifest);
     ManifestStore.cache.set(file, { mtimeMs: -1, size: -1, manifest });
     const previous = ManifestStore.pending.get(file) ?? Promise.resolve();
     const next = previous
@@ -159,7 +214,7 @@ export class ManifestStore {
 
   /** What the folder held in a checkpoint (written in the background, served from memory until then). */
   saveSnapshot(manifest: Manifest, checkpointId: string, state: FolderState): void {
-    const file = this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId);
+    const file = this.snapshotFile(manifest, checkpointId);
     ManifestStore.snapshots.set(file, state);
     const write = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => writeAtomic(file, JSON.stringify(state)))
@@ -172,7 +227,7 @@ export class ManifestStore {
   }
 
   loadSnapshot(manifest: Manifest, checkpointId: string): FolderState | undefined {
-    const file = this.snapshotFile(linkKey(manifest.vmId, manifest.guestPath, manifest.hostPath), checkpointId);
+    const file = this.snapshotFile(manifest, checkpointId);
     const pending = ManifestStore.snapshots.get(file);
     if (pending) return pending;
     try {
@@ -208,6 +263,14 @@ function decodeManifest(text: string): Manifest | undefined {
   }
   const guest = raw.guest === null ? null : 'sameAsHost' in raw.guest ? { files: ids, dirs: raw.guest.dirs } : raw.guest;
   return { ...raw, host, guest };
+}
+
+function readdirOrEmpty(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }
 
 function writeAtomic(file: string, text: string): void {

@@ -256,6 +256,13 @@ function persist(p: Prepared): void {
     manifest.storeSequence = p.lab.commitSequence;
     manifest.parentCheckpointId = vm.ParentCheckpointId;
   });
+  // files of VMs and checkpoints deleted since (by this process or another) go
+  p.manifests.pruneLater(async () => {
+    const live = new Map<string, Set<string>>();
+    for (const vm of await p.lab.listVms()) live.set(vm.Id, new Set());
+    for (const checkpoint of await p.lab.listCheckpoints()) live.get(checkpoint.VMId)?.add(checkpoint.Id);
+    return live;
+  });
 }
 
 function hostEntries(scan: HostScan): Record<string, HostEntry> {

@@ -232,6 +232,45 @@ describe('loop: Roll In / Roll Out against a real lab', function () {
     assert.equal((await f.lab.verify()).Healthy, true);
   });
 
+  it("the loop's files of deleted checkpoints and VMs leave the store with the next sync", async () => {
+    const loopDir = path.join(f.store, 'Loop');
+    const files = (): string[] => {
+      const out: string[] = [];
+      const visit = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (entry.isDirectory()) visit(path.join(dir, entry.name));
+          else out.push(path.relative(loopDir, path.join(dir, entry.name)).split(path.sep).join('/'));
+        }
+      };
+      if (fs.existsSync(loopDir)) visit(loopDir);
+      return out.sort();
+    };
+    const web = await f.lab.getVm('web');
+    await f.lab.createVm({ name: 'api', diskSizeGiB: 1 });
+    const api = await f.lab.getVm('api');
+    const kept = await rollInAndCheckpoint(f.lab, link, { checkpointName: 'kept' });
+    const dropped = await rollInAndCheckpoint(f.lab, link, { checkpointName: 'dropped' });
+    await rollIn(f.lab, { ...link, vm: 'api' });
+    fs.writeFileSync(path.join(loopDir, 'first-layout.manifest'), '{}'); // the layout before per-VM folders
+    await ManifestStore.flush();
+    const snapshot = (id: string) => new RegExp(`^${web.Id.toLowerCase()}/[0-9a-f]+/${id.toLowerCase()}\\.snapshot$`);
+    assert.ok(files().some((rel) => snapshot(dropped.checkpoint.Id).test(rel)));
+    assert.ok(files().some((rel) => rel.startsWith(`${api.Id.toLowerCase()}/`)));
+
+    await f.lab.removeCheckpoint('web', 'dropped');
+    await f.lab.removeVm('api');
+    await rollIn(f.lab, link);
+    await ManifestStore.flush();
+    const left = files();
+    assert.ok(left.some((rel) => snapshot(kept.checkpoint.Id).test(rel)), 'the snapshot of a live checkpoint stays');
+    assert.ok(!left.some((rel) => snapshot(dropped.checkpoint.Id).test(rel)), "the deleted checkpoint's snapshot went");
+    assert.ok(!left.some((rel) => rel.startsWith(`${api.Id.toLowerCase()}/`)), "the deleted VM's manifest went");
+    assert.ok(!left.includes('first-layout.manifest'));
+    assert.ok(left.some((rel) => rel.startsWith(`${web.Id.toLowerCase()}/`) && rel.endsWith('.manifest')), "the live link's manifest stays");
+    // and Apply and Roll Out still knows the kept checkpoint without reading the guest
+    assert.equal((await applyAndRollOut(f.lab, link, 'kept')).sync.guestRead, false);
+  });
+
   it('rolls a 20 MiB file in 1 MiB pieces through the guest and back', async () => {
     const big = Buffer.alloc(20 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
