@@ -14,6 +14,7 @@ const pictures = {
   'diff-checkpoint-vs-now.png': '16-diff-checkpoint-vs-now.png',
   'settings-dark.png': 'settings-05-location-locked-dark.png',
   'apply-modal.png': '23-apply-modal.png',
+  'loop-apply-and-roll-out.png': 'loop-05-applied-and-rolled-out.png',
 };
 
 mkdirSync(to, { recursive: true });

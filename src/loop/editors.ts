@@ -19,12 +19,18 @@ export function dirtyDocuments(link: Link): Map<string, vscode.TextDocument> {
   return out;
 }
 
-/** After Roll Out wrote a file an editor had unsaved changes for: show the file's new content. */
+/**
+ * After Roll Out wrote a file an editor had unsaved changes for: show the file's new content.
+ * The revert command acts on the active editor, so it runs only once that editor is the
+ * document's, and again (up to three times) while the document is still dirty.
+ */
 export async function revertDocuments(documents: readonly vscode.TextDocument[]): Promise<void> {
   for (const document of documents) {
-    if (!document.isDirty) continue;
-    await vscode.window.showTextDocument(document, { preview: false, preserveFocus: false });
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+    for (let attempt = 0; attempt < 3 && document.isDirty && !document.isClosed; attempt++) {
+      await vscode.window.showTextDocument(document, { preview: false, preserveFocus: false });
+      if (vscode.window.activeTextEditor?.document !== document) continue;
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
   }
 }
 

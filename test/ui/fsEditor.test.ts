@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { projectRoot } from '../harness/vscodeServer';
-import { screenshotsDir, Workbench } from './workbench';
+import { chooseFromContextMenu, openCheckpointLabIn, screenshotOf, Workbench } from './workbench';
 
 const cliPath = join(projectRoot, 'dist', 'cli.js');
 
@@ -56,43 +56,6 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number, what: str
   }
 }
 
-async function shot(page: Page, name: string): Promise<string> {
-  const path = join(screenshotsDir, `${name}.png`);
-  await page.screenshot({ path });
-  return path;
-}
-
-async function openLabView(page: Page): Promise<Locator> {
-  const item = page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first();
-  await item.waitFor({ state: 'visible', timeout: 60_000 });
-  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Virtual Machines' }) }).first();
-  if (!(await pane.isVisible())) await item.click();
-  await pane.waitFor({ state: 'visible', timeout: 30_000 });
-  return pane;
-}
-
-async function contextMenu(page: Page, row: Locator, entry: string): Promise<void> {
-  const action = page.locator('.context-view .action-label', { hasText: new RegExp(`^${entry}$`) }).first();
-  // The tree re-renders its rows when the lab changes (it polls the store), and a
-  // right-click landing on a row being replaced opens no menu: open it again until
-  // the entry is there.
-  for (let attempt = 1; ; attempt++) {
-    await row.click({ button: 'right' });
-    try {
-      await action.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
-    } catch (error) {
-      if (attempt === 4) throw error;
-      await page.keyboard.press('Escape');
-    }
-  }
-  // A click right as the menu appears is sometimes lost; the hovered entry takes Enter reliably.
-  await action.hover();
-  await page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${entry}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
 function editorLines(page: Page, hasText?: string): Locator {
   return page.locator('.editor-group-container.active .monaco-editor .view-lines', hasText ? { hasText } : {}).first();
 }
@@ -109,7 +72,7 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
   before(async () => {
     workbench = await Workbench.open({ settings: { 'files.autoSave': 'off', 'workbench.startupEditor': 'none' } });
     // The view opens this window's lab (workspace storage) and records it in the registry.
-    await openLabView(workbench.page);
+    await openCheckpointLabIn(workbench.page);
     store = await until(() => recordedStore(workbench.server.userDataDir), 60_000, 'the store registry');
     cli(store, ['new-vm', '--name', vmName, '--disk-size', '1']);
     cli(store, ['write-vmfile', '--name', vmName, '--path', '/etc/app.conf', '--create-full-path'], 'port=8080\n');
@@ -124,13 +87,13 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
 
   it("opens the VM's disk in a new window from the tree", async () => {
     const page = workbench.page;
-    const pane = await openLabView(page);
+    const pane = await openCheckpointLabIn(page);
     const vmRow = pane.locator('.monaco-list-row', { hasText: vmName }).first();
     await vmRow.waitFor({ state: 'visible', timeout: 30_000 });
     const popup = page.context().waitForEvent('page', { timeout: 60_000 });
-    await contextMenu(page, vmRow, 'Open Disk');
+    await chooseFromContextMenu(page, vmRow, 'Open Disk');
     diskPage = await popup.catch(async (error) => {
-      await shot(page, 'debug-open-disk');
+      await screenshotOf(page, 'debug-open-disk');
       throw error;
     });
     await diskPage.setViewportSize({ width: 1280, height: 800 });
@@ -144,12 +107,12 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     const title = await diskPage.title();
     assert.ok(title.includes(vmName) && !/\bnow\b/i.test(title), `window title '${title}'`);
     // and its Checkpoint Lab view shows the same lab (the registry's store, not an empty one)
-    const diskPane = await openLabView(diskPage);
+    const diskPane = await openCheckpointLabIn(diskPage);
     await diskPane.locator('.monaco-list-row', { hasText: vmName }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await shot(diskPage, '10b-open-disk-window-same-lab');
+    await screenshotOf(diskPage, '10b-open-disk-window-same-lab');
     await diskPage.locator('.activitybar [aria-label^="Explorer"]').first().click();
     await explorer.locator('.monaco-list-row', { hasText: 'etc' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await shot(diskPage, '10-open-disk-new-window');
+    await screenshotOf(diskPage, '10-open-disk-new-window');
   });
 
   it('edits and saves a file of the guest in the editor', async () => {
@@ -166,15 +129,15 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     await page.keyboard.press('Control+S');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
     assert.equal(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), 'port=8080\nmode=checkpointed\n');
-    await shot(page, '11-edited-and-saved');
+    await screenshotOf(page, '11-edited-and-saved');
   });
 
   it('takes a checkpoint from the tree, changes the file, applies the checkpoint: the editor shows the old content', async () => {
     const page = diskPage;
-    const pane = await openLabView(page);
+    const pane = await openCheckpointLabIn(page);
     const vmRow = pane.locator('.monaco-list-row', { hasText: vmName }).first();
     await vmRow.waitFor({ state: 'visible', timeout: 30_000 });
-    await contextMenu(page, vmRow, 'Checkpoint');
+    await chooseFromContextMenu(page, vmRow, 'Checkpoint');
     const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
     await checkpointRow.waitFor({ state: 'visible', timeout: 30_000 });
 
@@ -185,12 +148,12 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
     await editorLines(page, 'mode=after-checkpoint').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), /after-checkpoint/);
-    await shot(page, '12-changed-after-checkpoint');
+    await screenshotOf(page, '12-changed-after-checkpoint');
 
-    await contextMenu(page, checkpointRow, 'Apply...');
+    await chooseFromContextMenu(page, checkpointRow, 'Apply...');
     const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ }).first();
     await apply.waitFor({ state: 'visible', timeout: 15_000 });
-    await shot(page, '13-apply-modal');
+    await screenshotOf(page, '13-apply-modal');
     await apply.click();
     // the editor follows the VM: the line written after the checkpoint goes away
     // (a string: it runs in the page, whose DOM types this Node project does not load)
@@ -204,7 +167,7 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
       { timeout: 20_000 },
     );
     assert.equal(cli(store, ['get-vmfile', '--name', vmName, '--path', '/etc/app.conf']), 'port=8080\nmode=checkpointed\n');
-    await shot(page, '14-editor-after-apply');
+    await screenshotOf(page, '14-editor-after-apply');
   });
 
   it('opens the diff between the checkpoint and Now', async () => {
@@ -215,12 +178,12 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     await page.keyboard.press('Control+S');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 15_000 });
 
-    const pane = await openLabView(page);
+    const pane = await openCheckpointLabIn(page);
     const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
-    await contextMenu(page, checkpointRow, 'Compare with Now');
+    await chooseFromContextMenu(page, checkpointRow, 'Compare with Now');
     const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: '/etc/app.conf' }).first();
     await item.waitFor({ state: 'visible', timeout: 20_000 });
-    await shot(page, '15-compare-quick-pick');
+    await screenshotOf(page, '15-compare-quick-pick');
     await item.click();
     const diff = page.locator('.monaco-diff-editor').first();
     await diff.waitFor({ state: 'visible', timeout: 20_000 });
@@ -228,16 +191,16 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     const original = await diff.locator('.original .view-lines').first().innerText();
     assert.ok(!original.includes('mode=compared'), 'the checkpoint side has no later line');
     assert.match(original.replace(/\u00a0/g, ' '), /mode=checkpointed/);
-    await shot(page, '16-diff-checkpoint-vs-now');
+    await screenshotOf(page, '16-diff-checkpoint-vs-now');
   });
 
   it("Browse opens a checkpoint's files in a window named after the VM and the checkpoint", async () => {
     const page = diskPage;
-    const pane = await openLabView(page);
+    const pane = await openCheckpointLabIn(page);
     const checkpointRow = pane.locator('.monaco-list-row', { hasText: `${vmName} - (` }).first();
     const checkpointName = (await checkpointRow.locator('.label-name').first().innerText()).trim();
     const popup = page.context().waitForEvent('page', { timeout: 60_000 });
-    await contextMenu(page, checkpointRow, 'Browse(?: Checkpoint)?(?:\.\.\.)?');
+    await chooseFromContextMenu(page, checkpointRow, /^Browse(?: Checkpoint)?(?:\.\.\.)?$/);
     browsePage = await popup;
     await browsePage.setViewportSize({ width: 1280, height: 800 });
     assert.match(decodeURIComponent(browsePage.url()), new RegExp(`checkpoint-lab://[^/]+/checkpoints/[^/]+/[^/]+/${vmName} - \\(`));
@@ -249,6 +212,6 @@ describe('UI: VM disks in the editor (Open Disk, edit, checkpoint, Apply, Compar
     const label = checkpointName.replace(/\//g, '∕');
     const title = await browsePage.title();
     assert.ok(title.includes(label) && !title.includes(`${vmName} · ${vmName}`), `window title '${title}' names '${label}'`);
-    await shot(browsePage, '17-browse-checkpoint-window');
+    await screenshotOf(browsePage, '17-browse-checkpoint-window');
   });
 });

@@ -74,6 +74,7 @@ describe('UI: the Dev/UAT loop (link, Roll In and Checkpoint, Apply and Roll Out
     await workbench.contextMenu(workbench.treeRow(pane, /^app$/), 'Roll In and Checkpoint');
     await workbench.treeRow(pane, checkpointPattern).waitFor({ state: 'visible', timeout: 60_000 });
     await workbench.page.locator('.notifications-toasts', { hasText: /Rolled 'app' into/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await workbench.progressNotificationsGone();
     await workbench.screenshot('loop-02-rolled-in-and-checkpoint');
   });
 
@@ -103,6 +104,7 @@ describe('UI: the Dev/UAT loop (link, Roll In and Checkpoint, Apply and Roll Out
     await editor.filter({ hasText: 'good build' }).waitFor({ state: 'visible', timeout: 30_000 });
     await workbench.page.locator('.notifications-toasts', { hasText: /Applied '.*' and rolled it out/ }).waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(readFileSync(join(app, 'debug.log'), 'utf8'), 'excluded\n', 'excluded file untouched');
+    await workbench.progressNotificationsGone();
     await workbench.screenshot('loop-05-applied-and-rolled-out');
   });
 });

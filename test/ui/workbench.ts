@@ -20,6 +20,58 @@ export const colorThemes = {
 } as const;
 export type ColorTheme = keyof typeof colorThemes;
 
+/** Opens the Checkpoint Lab container of a workbench page (a window) from its activity bar. */
+export async function openCheckpointLabIn(page: Page): Promise<Locator> {
+  const item = page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first();
+  await item.waitFor({ state: 'visible', timeout: 60_000 });
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Virtual Machines' }) }).first();
+  // clicking the container of a visible view would hide the side bar
+  if (!(await pane.isVisible())) await item.click();
+  await pane.waitFor({ state: 'visible', timeout: 30_000 });
+  return pane;
+}
+
+/**
+ * Right-clicks a row until `shown` is visible. The tree re-renders its rows when the
+ * lab changes (it polls the store), and a right-click that lands on a row being
+ * replaced opens no menu; a clean-clone CI run under load showed exactly that.
+ */
+async function openContextMenu(page: Page, row: Locator, shown: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    try {
+      await shown.waitFor({ state: 'visible', timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/**
+ * Right-clicks a row and chooses a context-menu entry: a string matches the whole label,
+ * a RegExp is used as it is. The entry is hovered, then Enter: a click as the menu
+ * appears is sometimes lost.
+ */
+export async function chooseFromContextMenu(page: Page, row: Locator, entry: string | RegExp): Promise<void> {
+  const pattern = typeof entry === 'string' ? new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : entry;
+  const action = page.locator('.context-view .action-label', { hasText: pattern }).first();
+  await openContextMenu(page, row, action);
+  await action.hover();
+  await page.locator('.context-view .action-item.focused', { hasText: pattern }).first().waitFor({ state: 'visible', timeout: 5_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** A screenshot of a page in test-results/screenshots/<name>.png; returns its path. */
+export async function screenshotOf(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotsDir, { recursive: true });
+  const path = join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
 export interface WorkbenchOptions {
   /** Switched through the command palette after start: this server ignores workbench.colorTheme in settings.json. */
   theme?: ColorTheme;
@@ -91,14 +143,8 @@ export class Workbench {
   }
 
   /** Opens the Checkpoint Lab container from the activity bar. */
-  async openCheckpointLab(): Promise<Locator> {
-    const item = this.page.locator('.activitybar [aria-label^="Checkpoint Lab"]').first();
-    await item.waitFor({ state: 'visible', timeout: 60_000 });
-    const pane = this.page.locator('.pane').filter({ has: this.page.locator('.pane-header', { hasText: 'Virtual Machines' }) }).first();
-    // clicking the container of a visible view would hide the side bar
-    if (!(await pane.isVisible())) await item.click();
-    await pane.waitFor({ state: 'visible', timeout: 30_000 });
-    return pane;
+  openCheckpointLab(): Promise<Locator> {
+    return openCheckpointLabIn(this.page);
   }
 
   /** Drags the side bar's edge so tree descriptions (kind, time) fit in screenshots. */
@@ -124,43 +170,25 @@ export class Workbench {
     return pane.locator('.monaco-list-row .label-name').allInnerTexts();
   }
 
-  /**
-   * Right-clicks a row until `shown` is visible. The tree re-renders its rows when the
-   * lab changes (it polls the store), and a right-click that lands on a row being
-   * replaced opens no menu; a clean-clone CI run under load showed exactly that.
-   */
-  private async openContextMenu(row: Locator, shown: Locator): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await row.click({ button: 'right' });
-      try {
-        await shown.waitFor({ state: 'visible', timeout: 5_000 });
-        return;
-      } catch (error) {
-        if (attempt === 4) throw error;
-        await this.page.keyboard.press('Escape');
-      }
-    }
-  }
-
-  /** Right-clicks a row and chooses a context-menu entry (hovered, then Enter: a click as the menu appears is sometimes lost). */
-  async contextMenu(row: Locator, entry: string): Promise<void> {
-    const escaped = entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const action = this.page.locator('.context-view .action-label', { hasText: new RegExp(`^${escaped}$`) }).first();
-    await this.openContextMenu(row, action);
-    await action.hover();
-    await this.page.locator('.context-view .action-item.focused', { hasText: new RegExp(`^${escaped}$`) }).first().waitFor({ state: 'visible', timeout: 5_000 });
-    await this.page.keyboard.press('Enter');
-    await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+  /** Right-clicks a row and chooses a context-menu entry (see chooseFromContextMenu). */
+  contextMenu(row: Locator, entry: string | RegExp): Promise<void> {
+    return chooseFromContextMenu(this.page, row, entry);
   }
 
   /** The entries of a row's context menu (the menu is closed again). */
   async contextMenuEntries(row: Locator): Promise<string[]> {
     const labels = this.page.locator('.context-view .action-label');
-    await this.openContextMenu(row, labels.first());
+    await openContextMenu(this.page, row, labels.first());
     const texts = (await labels.allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
     await this.page.keyboard.press('Escape');
     await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
     return texts;
+  }
+
+  /** Waits until no progress notification (a toast with a Cancel button) is shown: the work it reports is done. */
+  async progressNotificationsGone(): Promise<void> {
+    const progress = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.monaco-button', { hasText: /^Cancel$/ }) });
+    await progress.first().waitFor({ state: 'hidden', timeout: 30_000 });
   }
 
   /** A button of the modal dialog (waits for it). */
@@ -197,11 +225,8 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  async screenshot(name: string): Promise<string> {
-    mkdirSync(screenshotsDir, { recursive: true });
-    const path = join(screenshotsDir, `${name}.png`);
-    await this.page.screenshot({ path });
-    return path;
+  screenshot(name: string): Promise<string> {
+    return screenshotOf(this.page, name);
   }
 
   async close(): Promise<void> {
