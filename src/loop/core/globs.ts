@@ -92,6 +92,8 @@ export function parseRule(line: string, base = ''): Rule | undefined {
 
 export class ExcludeRules {
   private readonly rules: Rule[] = [];
+  /** excludesPath's verdicts on folders (thousands of files share a few folders); cleared by add(). */
+  private readonly folderVerdicts = new Map<string, boolean>();
 
   /** Rules from globs (the link's excludes, --exclude) or a .gitignore's lines, relative to base. */
   add(lines: readonly string[], base = ''): this {
@@ -99,6 +101,7 @@ export class ExcludeRules {
       const rule = parseRule(line, base);
       if (rule) this.rules.push(rule);
     }
+    this.folderVerdicts.clear();
     return this;
   }
 
@@ -126,9 +129,19 @@ export class ExcludeRules {
 
   /** True when rel or any folder above it is excluded (for paths not reached by a pruning walk). */
   excludesPath(rel: string, isDirectory: boolean): boolean {
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) if (this.excludes(parts.slice(0, i).join('/'), true)) return true;
+    const slash = rel.lastIndexOf('/');
+    if (slash > 0 && this.folderExcluded(rel.slice(0, slash))) return true;
     return this.excludes(rel, isDirectory);
+  }
+
+  /** excludesPath(folder, true), remembered. */
+  private folderExcluded(folder: string): boolean {
+    let verdict = this.folderVerdicts.get(folder);
+    if (verdict === undefined) {
+      verdict = this.excludesPath(folder, true);
+      this.folderVerdicts.set(folder, verdict);
+    }
+    return verdict;
   }
 
   /** A fingerprint of the rules (the manifest notes which rules it was made with). */

@@ -101,7 +101,7 @@ export function scanHost(root: string, known: Record<string, HostEntry>, options
     const subdirs: Array<[string, string]> = [];
     for (const entry of entries) {
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
-      const abs = path.join(dirAbs, entry.name);
+      const abs = dirAbs + path.sep + entry.name; // path.join normalizes: a cost per file here
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       let stat: fs.Stats | undefined;
