@@ -170,13 +170,40 @@ export class SimulatedCrash extends Error {
  * Test double: counts write boundaries; at `crashAt` throws SimulatedCrash and refuses
  * every later mutation (a dead process writes nothing more). `enospc` makes writes that
  * match fail with ENOSPC, as a full disk does.
+ *
+ * It also remembers each file's content as of its last fsync, so that losePendingWrites()
+ * can play a power cut after the crash: every write not yet made durable by an fsync of
+ * its file is undone. (Directory entries are taken as durable at once, as ext4 orders a
+ * rename after the data of its file; the store fsyncs folders too, which this model does
+ * not check.)
  */
 export class FaultIo implements Io {
   boundaries = 0;
   crashAt = Infinity;
   dead = false;
   enospc: ((file: string) => boolean) | undefined;
+  /** Content at the last fsync of each file written since (null: the file did not exist then). */
+  private readonly durable = new Map<string, Buffer | null>();
   constructor(private readonly inner: Io = new NodeIo()) {}
+
+  /** The power cut after a crash: files written since their last fsync go back to what that fsync made durable. */
+  losePendingWrites(): number {
+    let undone = 0;
+    for (const [file, content] of this.durable) {
+      if (content === null) {
+        if (this.inner.exists(file)) this.inner.unlink(file);
+      } else this.inner.writeFile(file, content);
+      undone++;
+    }
+    this.durable.clear();
+    return undone;
+  }
+
+  /** Before a file's first change since its last fsync: keep what is durable. */
+  private remember(file: string): void {
+    if (this.durable.has(file)) return;
+    this.durable.set(file, this.inner.exists(file) ? this.inner.readFile(file) : null);
+  }
 
   private boundary(file: string, grows: boolean): void {
     if (this.dead) throw new SimulatedCrash(this.boundaries);
@@ -217,15 +244,18 @@ export class FaultIo implements Io {
   }
   writeFile(file: string, data: Uint8Array): void {
     this.boundary(file, true);
+    this.remember(file);
     this.inner.writeFile(file, data);
   }
   pwrite(file: string, position: number, data: Uint8Array | readonly Uint8Array[]): void {
     this.boundary(file, true);
+    this.remember(file);
     this.inner.pwrite(file, position, data);
   }
   fsync(file: string): void {
     this.boundary(file, false);
     this.inner.fsync(file);
+    this.durable.delete(file);
   }
   fsyncDir(dir: string): void {
     this.boundary(dir, false);
@@ -233,15 +263,21 @@ export class FaultIo implements Io {
   }
   truncate(file: string, length: number): void {
     this.boundary(file, false);
+    this.remember(file);
     this.inner.truncate(file, length);
   }
   rename(from: string, to: string): void {
     this.boundary(to, false);
     this.inner.rename(from, to);
+    // the name moves at once; what was not durable in `from` is not durable in `to` either
+    if (this.durable.has(from)) this.durable.set(to, this.durable.get(from)!);
+    else this.durable.delete(to);
+    this.durable.delete(from);
   }
   unlink(file: string): void {
     this.boundary(file, false);
     this.inner.unlink(file);
+    this.durable.delete(file);
   }
   rmdir(dir: string): void {
     this.boundary(dir, false);
@@ -253,6 +289,7 @@ export class FaultIo implements Io {
   }
   createExclusive(file: string, data: Uint8Array): void {
     this.boundary(file, true);
+    this.remember(file);
     this.inner.createExclusive(file, data);
   }
 }

@@ -755,9 +755,11 @@ export class Store {
           return;
         case 'rename': {
           if (replay && !this.io.exists(file)) return;
+          // a replay skips the writes to a file that was renamed already, so they must be
+          // durable before the name moves (a power cut keeps the rename and may drop them)
+          if (files.delete(file)) this.io.fsync(file);
           const to = this.abs(op.to);
           this.io.rename(file, to);
-          files.delete(file);
           dirs.add(path.dirname(file));
           dirs.add(path.dirname(to));
           return;

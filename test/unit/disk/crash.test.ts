@@ -64,7 +64,10 @@ describe('crash safety at every write boundary (R28, R29)', () => {
 
     let tried = 0;
     const outcomes = { before: 0, after: 0 };
-    for (let boundary = 1; ; boundary++) {
+    // each point twice: the process dies (its writes stay), and the power goes (writes not fsynced are lost)
+    for (let run = 2; ; run++) {
+      const boundary = run >> 1;
+      const powerCut = (run & 1) === 1;
       const dir = scratch('clab-crash-run-');
       try {
         fs.cpSync(from, dir, { recursive: true });
@@ -80,12 +83,20 @@ describe('crash safety at every write boundary (R28, R29)', () => {
         }
         if (!crashed) break; // the operation completed before this boundary: all points tried
         tried++;
+        const lost = powerCut ? io.losePendingWrites() : 0;
+        const how = `${powerCut ? `power cut (${lost} files lost writes)` : 'crash'} at write boundary ${boundary}`;
         // the next process: recovery under the lock, then the state must be before or after
-        const reopened = await open(dir);
-        const state = snapshot(reopened.disks);
-        assert.ok(state === before || state === after, `${name}: crash at write boundary ${boundary} left a mixed state`);
+        let reopened: { store: Store; disks: VmDisks };
+        let state: string;
+        try {
+          reopened = await open(dir);
+          state = snapshot(reopened.disks);
+        } catch (error) {
+          throw new Error(`${name}: after a ${how}, the store does not open: ${(error as Error).message}`);
+        }
+        assert.ok(state === before || state === after, `${name}: ${how} left a mixed state`);
         outcomes[state === before ? 'before' : 'after']++;
-        assert.deepEqual(reopened.store.verify(), [], `${name}: crash at boundary ${boundary}`);
+        assert.deepEqual(reopened.store.verify(), [], `${name}: ${how}`);
         // and the store still works: the operation can be done again
         await reopened.store.withLock(() => operation(reopened.store, reopened.disks));
         assert.deepEqual(reopened.store.verify(), []);
@@ -96,7 +107,7 @@ describe('crash safety at every write boundary (R28, R29)', () => {
         cleanup(dir);
       }
     }
-    console.log(`      ${name}: ${tried} crash points tried (${outcomes.before} recovered to before, ${outcomes.after} to after)`);
+    console.log(`      ${name}: ${tried} crash points tried, half of them as power cuts (${outcomes.before} recovered to before, ${outcomes.after} to after)`);
     assert.ok(tried >= 5);
     assert.ok(outcomes.before > 0 && outcomes.after > 0);
     return tried;
@@ -191,7 +202,10 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
 
   async function crashEverywhere(name: string, create: (lab: Lab) => Promise<unknown>, check: (lab: Lab) => Promise<void>): Promise<void> {
     const outcomes = { absent: 0, present: 0 };
-    for (let boundary = 1; ; boundary++) {
+    // each point twice: the process dies, and the power goes (writes not fsynced are lost)
+    for (let run = 2; ; run++) {
+      const boundary = run >> 1;
+      const powerCut = (run & 1) === 1;
       const dir = scratch('clab-crash-vm-');
       try {
         const io = new FaultIo();
@@ -208,21 +222,23 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
           await lab.close();
           break;
         }
+        if (powerCut) io.losePendingWrites();
+        const how = `${powerCut ? 'power cut' : 'crash'} at write boundary ${boundary}`;
         // the next process: recovery only (no orphan sweep yet)
         const store = await Store.open(dir, { lockTimeoutMs: 1000 });
         const registered = JSON.stringify(store.readJson<{ vms: unknown[] }>('lab.json').vms).includes(NEW_ID);
         const leftovers = filesNaming(dir, NEW_ID);
         if (registered) {
           outcomes.present++;
-          assert.ok(fs.existsSync(path.join(dir, 'Virtual Hard Disks', NEW_ID, 'disk0.vhdx')), `${name}: crash at ${boundary}`);
+          assert.ok(fs.existsSync(path.join(dir, 'Virtual Hard Disks', NEW_ID, 'disk0.vhdx')), `${name}: ${how}`);
         } else {
           outcomes.absent++;
-          assert.deepEqual(leftovers, [], `${name}: crash at write boundary ${boundary} left files of a VM that does not exist`);
+          assert.deepEqual(leftovers, [], `${name}: ${how} left files of a VM that does not exist`);
         }
         assert.ok(!leftovers.some((file) => file.endsWith('.clab-tmp')), leftovers.join());
         const reopened = await Lab.open(dir);
         try {
-          assert.deepEqual((await reopened.verify()).Problems, [], `${name}: crash at boundary ${boundary}`);
+          assert.deepEqual((await reopened.verify()).Problems, [], `${name}: ${how}`);
           const vms = await reopened.listVms();
           assert.equal(vms.length, registered ? 1 : 0);
           if (registered) {
@@ -237,7 +253,7 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
         cleanup(dir);
       }
     }
-    console.log(`      ${name}: ${outcomes.absent + outcomes.present} crash points tried (${outcomes.absent} absent, ${outcomes.present} complete)`);
+    console.log(`      ${name}: ${outcomes.absent + outcomes.present} crash points tried, half of them as power cuts (${outcomes.absent} absent, ${outcomes.present} complete)`);
     assert.ok(outcomes.absent >= 3 && outcomes.present >= 1, JSON.stringify(outcomes));
   }
 

@@ -236,6 +236,26 @@ describe('Store', () => {
     });
   });
 
+  describe('the power-cut model of the crash tests (FaultIo.losePendingWrites)', () => {
+    it('undoes writes not made durable by an fsync of their file; a rename carries what is pending', () => {
+      const io = new FaultIo();
+      const file = (name: string) => path.join(dir, name);
+      io.writeFile(file('kept'), Buffer.from('v1'));
+      io.fsync(file('kept'));
+      io.pwrite(file('kept'), 0, Buffer.from('v2'));
+      io.writeFile(file('new'), Buffer.from('never synced'));
+      io.writeFile(file('synced'), Buffer.from('synced'));
+      io.fsync(file('synced'));
+      io.writeFile(file('tmp'), Buffer.from('renamed unsynced'));
+      io.rename(file('tmp'), file('target'));
+      assert.equal(io.losePendingWrites(), 3);
+      assert.equal(fs.readFileSync(file('kept'), 'utf8'), 'v1', 'the pwrite after the fsync is lost');
+      assert.ok(!fs.existsSync(file('new')), 'a file never fsynced is gone');
+      assert.equal(fs.readFileSync(file('synced'), 'utf8'), 'synced');
+      assert.ok(!fs.existsSync(file('target')), 'a renamed file keeps its pending state');
+    });
+  });
+
   describe('bad input (R32)', () => {
     it('a truncated metadata file is named; the rest of the store still reads', async () => {
       const store = await Store.open(dir);
