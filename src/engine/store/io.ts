@@ -171,11 +171,10 @@ export class SimulatedCrash extends Error {
  * every later mutation (a dead process writes nothing more). `enospc` makes writes that
  * match fail with ENOSPC, as a full disk does.
  *
- * It also remembers each file's content as of its last fsync, so that losePendingWrites()
- * can play a power cut after the crash: every write not yet made durable by an fsync of
- * its file is undone. (Directory entries are taken as durable at once, as ext4 orders a
- * rename after the data of its file; the store fsyncs folders too, which this model does
- * not check.)
+ * It also keeps what a power cut would lose, for losePendingWrites() after the crash:
+ * each file's content as of its last fsync, and every change of a folder's entries
+ * (create, rename, unlink, mkdir, rmdir) not yet made durable by an fsync of that folder.
+ * Lock files are left out: after a reboot every lock is stale anyway.
  */
 export class FaultIo implements Io {
   boundaries = 0;
@@ -184,27 +183,52 @@ export class FaultIo implements Io {
   enospc: ((file: string) => boolean) | undefined;
   /** Content at the last fsync of each file written since (null: the file did not exist then). */
   private readonly durable = new Map<string, Buffer | null>();
+  /** Entry changes in order, each with the folders that must be fsynced before it is durable. */
+  private entries: Array<{ undo: () => void; pending: Set<string> }> = [];
   constructor(private readonly inner: Io = new NodeIo()) {}
 
-  /** The power cut after a crash: files written since their last fsync go back to what that fsync made durable. */
-  losePendingWrites(): number {
+  /**
+   * The power cut after a crash: file contents go back to their last fsync; with `entries`,
+   * folder entries changed since their folder's last fsync go back too (newest first).
+   * Returns how many changes were undone.
+   */
+  losePendingWrites(options: { entries?: boolean } = {}): number {
     let undone = 0;
     for (const [file, content] of this.durable) {
-      if (content === null) {
-        if (this.inner.exists(file)) this.inner.unlink(file);
-      } else this.inner.writeFile(file, content);
+      if (content === null) fs.rmSync(file, { force: true });
+      else if (fs.existsSync(file)) fs.writeFileSync(file, content);
       undone++;
     }
+    if (options.entries) {
+      for (const entry of [...this.entries].reverse()) entry.undo();
+      undone += this.entries.length;
+    }
     this.durable.clear();
+    this.entries = [];
     return undone;
   }
 
-  /** Before a file's first change since its last fsync: keep what is durable. */
-  private remember(file: string): void {
-    if (this.durable.has(file)) return;
-    this.durable.set(file, this.inner.exists(file) ? this.inner.readFile(file) : null);
+  private static ignored(file: string): boolean {
+    return file.endsWith('.lock');
   }
 
+  /** What survives a power cut of `file` now: its content at the last fsync (null: nothing). */
+  private durableContent(file: string): Buffer | null {
+    if (this.durable.has(file)) return this.durable.get(file)!;
+    return fs.existsSync(file) && !fs.statSync(file).isDirectory() ? fs.readFileSync(file) : null;
+  }
+
+  private entryChanged(dirs: string[], undo: () => void): void {
+    this.entries.push({ undo, pending: new Set(dirs.map((d) => path.resolve(d))) });
+  }
+
+  /** Before a file's first change since its last fsync: keep what is durable (and note a new entry). */
+  private remember(file: string): void {
+    if (FaultIo.ignored(file) || this.durable.has(file)) return;
+    const exists = this.inner.exists(file);
+    this.durable.set(file, exists ? this.inner.readFile(file) : null);
+    if (!exists) this.entryChanged([path.dirname(file)], () => fs.rmSync(file, { force: true }));
+  }
   private boundary(file: string, grows: boolean): void {
     if (this.dead) throw new SimulatedCrash(this.boundaries);
     this.boundaries++;
@@ -260,6 +284,9 @@ export class FaultIo implements Io {
   fsyncDir(dir: string): void {
     this.boundary(dir, false);
     this.inner.fsyncDir(dir);
+    const durableDir = path.resolve(dir);
+    for (const entry of this.entries) entry.pending.delete(durableDir);
+    this.entries = this.entries.filter((entry) => entry.pending.size > 0);
   }
   truncate(file: string, length: number): void {
     this.boundary(file, false);
@@ -268,24 +295,37 @@ export class FaultIo implements Io {
   }
   rename(from: string, to: string): void {
     this.boundary(to, false);
+    const replaced = this.durableContent(to);
     this.inner.rename(from, to);
-    // the name moves at once; what was not durable in `from` is not durable in `to` either
+    if (FaultIo.ignored(to)) return;
+    // what was not durable in `from` is not durable in `to` either
     if (this.durable.has(from)) this.durable.set(to, this.durable.get(from)!);
     else this.durable.delete(to);
     this.durable.delete(from);
+    this.entryChanged([path.dirname(from), path.dirname(to)], () => {
+      if (fs.existsSync(to)) fs.renameSync(to, from);
+      if (replaced !== null) fs.writeFileSync(to, replaced);
+    });
   }
   unlink(file: string): void {
     this.boundary(file, false);
+    const content = this.durableContent(file);
     this.inner.unlink(file);
+    if (FaultIo.ignored(file)) return;
     this.durable.delete(file);
+    this.entryChanged([path.dirname(file)], () => {
+      if (content !== null) fs.writeFileSync(file, content);
+    });
   }
   rmdir(dir: string): void {
     this.boundary(dir, false);
     this.inner.rmdir(dir);
+    this.entryChanged([path.dirname(dir)], () => fs.mkdirSync(dir, { recursive: true }));
   }
   mkdir(dir: string): void {
     this.boundary(dir, true);
     this.inner.mkdir(dir);
+    this.entryChanged([path.dirname(dir)], () => fs.rmSync(dir, { recursive: true, force: true }));
   }
   createExclusive(file: string, data: Uint8Array): void {
     this.boundary(file, true);

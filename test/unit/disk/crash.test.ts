@@ -7,6 +7,9 @@ import { BLOCK_SIZE, VmDisks } from '../../../src/engine/disk/vmDisks';
 import { Lab } from '../../../src/engine';
 import { cleanup, counterGuid, fill, newLab, scratch, snapshot, VM } from './helpers';
 
+/** How a run ends at its crash point (see FaultIo.losePendingWrites). */
+const CUTS = ['crash', 'power cut', 'power cut, entries too'] as const;
+
 /**
  * R28: for each operation, die at every write boundary (FaultIo throws and refuses every later
  * write, as a killed process would), reopen with recovery, and require exactly the before or
@@ -64,10 +67,11 @@ describe('crash safety at every write boundary (R28, R29)', () => {
 
     let tried = 0;
     const outcomes = { before: 0, after: 0 };
-    // each point twice: the process dies (its writes stay), and the power goes (writes not fsynced are lost)
-    for (let run = 2; ; run++) {
-      const boundary = run >> 1;
-      const powerCut = (run & 1) === 1;
+    // each point three times: the process dies (its writes stay); the power goes (file writes
+    // not fsynced are lost); the power goes and folder entries not fsynced are lost too
+    for (let run = 3; ; run++) {
+      const boundary = Math.floor(run / 3);
+      const cut = CUTS[run % 3];
       const dir = scratch('clab-crash-run-');
       try {
         fs.cpSync(from, dir, { recursive: true });
@@ -83,8 +87,8 @@ describe('crash safety at every write boundary (R28, R29)', () => {
         }
         if (!crashed) break; // the operation completed before this boundary: all points tried
         tried++;
-        const lost = powerCut ? io.losePendingWrites() : 0;
-        const how = `${powerCut ? `power cut (${lost} files lost writes)` : 'crash'} at write boundary ${boundary}`;
+        const lost = cut === 'crash' ? 0 : io.losePendingWrites({ entries: cut === 'power cut, entries too' });
+        const how = `${cut}${lost > 0 ? ` (${lost} changes lost)` : ''} at write boundary ${boundary}`;
         // the next process: recovery under the lock, then the state must be before or after
         let reopened: { store: Store; disks: VmDisks };
         let state: string;
@@ -107,7 +111,7 @@ describe('crash safety at every write boundary (R28, R29)', () => {
         cleanup(dir);
       }
     }
-    console.log(`      ${name}: ${tried} crash points tried, half of them as power cuts (${outcomes.before} recovered to before, ${outcomes.after} to after)`);
+    console.log(`      ${name}: ${tried} crash points tried, two thirds of them as power cuts (${outcomes.before} recovered to before, ${outcomes.after} to after)`);
     assert.ok(tried >= 5);
     assert.ok(outcomes.before > 0 && outcomes.after > 0);
     return tried;
@@ -202,10 +206,9 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
 
   async function crashEverywhere(name: string, create: (lab: Lab) => Promise<unknown>, check: (lab: Lab) => Promise<void>): Promise<void> {
     const outcomes = { absent: 0, present: 0 };
-    // each point twice: the process dies, and the power goes (writes not fsynced are lost)
-    for (let run = 2; ; run++) {
-      const boundary = run >> 1;
-      const powerCut = (run & 1) === 1;
+    for (let run = 3; ; run++) {
+      const boundary = Math.floor(run / 3);
+      const cut = CUTS[run % 3];
       const dir = scratch('clab-crash-vm-');
       try {
         const io = new FaultIo();
@@ -222,8 +225,8 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
           await lab.close();
           break;
         }
-        if (powerCut) io.losePendingWrites();
-        const how = `${powerCut ? 'power cut' : 'crash'} at write boundary ${boundary}`;
+        if (cut !== 'crash') io.losePendingWrites({ entries: cut === 'power cut, entries too' });
+        const how = `${cut} at write boundary ${boundary}`;
         // the next process: recovery only (no orphan sweep yet)
         const store = await Store.open(dir, { lockTimeoutMs: 1000 });
         const registered = JSON.stringify(store.readJson<{ vms: unknown[] }>('lab.json').vms).includes(NEW_ID);
@@ -253,7 +256,7 @@ describe('crash safety of VM creation at every write boundary (R28, R29)', funct
         cleanup(dir);
       }
     }
-    console.log(`      ${name}: ${outcomes.absent + outcomes.present} crash points tried, half of them as power cuts (${outcomes.absent} absent, ${outcomes.present} complete)`);
+    console.log(`      ${name}: ${outcomes.absent + outcomes.present} crash points tried, two thirds of them as power cuts (${outcomes.absent} absent, ${outcomes.present} complete)`);
     assert.ok(outcomes.absent >= 3 && outcomes.present >= 1, JSON.stringify(outcomes));
   }
 

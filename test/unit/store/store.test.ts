@@ -254,6 +254,34 @@ describe('Store', () => {
       assert.equal(fs.readFileSync(file('synced'), 'utf8'), 'synced');
       assert.ok(!fs.existsSync(file('target')), 'a renamed file keeps its pending state');
     });
+
+    it('with entries, folder changes not made durable by an fsync of the folder are undone too', () => {
+      const io = new FaultIo();
+      const file = (name: string) => path.join(dir, name);
+      io.writeFile(file('old'), Buffer.from('old'));
+      io.writeFile(file('gone'), Buffer.from('gone'));
+      io.fsync(file('old'));
+      io.fsync(file('gone'));
+      io.fsyncDir(dir); // both entries durable
+      io.writeFile(file('tmp'), Buffer.from('new'));
+      io.fsync(file('tmp')); // content durable, entry not
+      io.rename(file('tmp'), file('old'));
+      io.unlink(file('gone'));
+      io.mkdir(file('sub'));
+      io.losePendingWrites({ entries: true });
+      assert.equal(fs.readFileSync(file('old'), 'utf8'), 'old', 'the rename over it is undone');
+      assert.ok(!fs.existsSync(file('tmp')), 'the new entry is gone');
+      assert.equal(fs.readFileSync(file('gone'), 'utf8'), 'gone', 'the unlink is undone');
+      assert.ok(!fs.existsSync(file('sub')));
+      // after an fsync of the folder the same changes survive
+      const durable = new FaultIo();
+      durable.writeFile(file('tmp'), Buffer.from('new'));
+      durable.fsync(file('tmp'));
+      durable.rename(file('tmp'), file('old'));
+      durable.fsyncDir(dir);
+      durable.losePendingWrites({ entries: true });
+      assert.equal(fs.readFileSync(file('old'), 'utf8'), 'new');
+    });
   });
 
   describe('bad input (R32)', () => {
