@@ -1068,7 +1068,7 @@ export class Lab {
       }
       if (options.writeRegistry !== false) {
         this.recordConfigs(next, written);
-        tx.writeJson(LAB_FILE, next);
+        tx.writeJson(LAB_FILE, next, { compact: true });
       }
     });
     if (options.writeRegistry !== false) this.registry = next;

@@ -118,8 +118,8 @@ export class Transaction {
     this.ops.push({ op: 'rename', path: tmp, to: rel });
   }
 
-  writeJson(relPath: string, value: unknown): void {
-    this.writeFile(relPath, encodeJson(value));
+  writeJson(relPath: string, value: unknown, options: { compact?: boolean } = {}): void {
+    this.writeFile(relPath, encodeJson(value, options));
   }
 
   deleteFile(relPath: string): void {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeJson, encodeJson } from '../../../src/engine/store/codec';
 import { FaultIo } from '../../../src/engine/store/io';
 import { STORE_BUSY_MESSAGE, Store } from '../../../src/engine/store/store';
 import { BLOCK_SIZE, VmDisks } from '../../../src/engine/disk/vmDisks';
@@ -281,6 +282,24 @@ describe('Store', () => {
       durable.fsyncDir(dir);
       durable.losePendingWrites({ entries: true });
       assert.equal(fs.readFileSync(file('old'), 'utf8'), 'new');
+    });
+  });
+
+  describe('metadata files (format, checksum, data)', () => {
+    const value = { name: 'web-01', checkpoints: [{ id: 'a', notes: 'line 1\nline 2 \u00e9' }], size: 4 * 2 ** 30, none: null };
+
+    it('pretty and compact files decode to the same data; the checksum does not depend on the layout', () => {
+      const pretty = encodeJson(value);
+      const compact = encodeJson(value, { compact: true });
+      assert.ok(compact.length < pretty.length);
+      assert.ok(pretty.toString().includes('\n  "name"'), 'pretty for people reading the store');
+      assert.deepEqual(decodeJson('a.json', pretty), value);
+      assert.deepEqual(decodeJson('a.json', compact), value);
+    });
+
+    it('a changed value in a compact file fails its checksum', () => {
+      const damaged = Buffer.from(encodeJson(value, { compact: true }).toString().replace('web-01', 'web-02'));
+      assert.throws(() => decodeJson('lab.json', damaged), /lab\.json/);
     });
   });
 
