@@ -429,7 +429,7 @@ export class Store {
    * R31: runs fn holding the store's lock; recovers first if needed. Calls queue one behind
    * the other and are not re-entrant: fn must not call withLock on this store (it would
    * wait for itself). Re-entrancy once came from an AsyncLocalStorage, which costs every
-   * promise of the process a hook (a tenth of a 200 MB Roll In) and leaked the "held"
+   * promise of the process a hook (a third of a 200 MB Roll In's time) and leaked the "held"
    * mark into callbacks scheduled from inside fn that ran after the lock was released.
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {

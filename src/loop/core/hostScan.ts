@@ -30,8 +30,6 @@ export interface HostScan {
   /** Folders (relative), parents before children. */
   dirs: string[];
   rules: ExcludeRules;
-  /** Date.now() when the scan began: the reference for racy files. */
-  startedMs: number;
 }
 
 export interface ScanOptions {
@@ -71,7 +69,7 @@ export function assertHostFolder(root: string): void {
  * come from a coarse kernel clock that lags Date.now() by up to a tick; file systems
  * with whole-second times (FAT's are 2 s) need a window of their granularity.
  */
-export function racyWindowMs(mtimeMs: number): number {
+function racyWindowMs(mtimeMs: number): number {
   return mtimeMs % 1000 === 0 ? 2_000 : 100;
 }
 
@@ -86,7 +84,7 @@ export function smudged(entry: HostEntry): HostEntry {
 
 export function scanHost(root: string, known: Record<string, HostEntry>, options: ScanOptions): HostScan {
   assertHostFolder(root);
-  const startedMs = Date.now();
+  const startedMs = Date.now(); // the reference for racy files
   const rules = buildRules(root, options);
   const files = new Map<string, ScannedFile>();
   const dirs: string[] = [];
@@ -138,5 +136,5 @@ export function scanHost(root: string, known: Record<string, HostEntry>, options
     }
   };
   visit(root, '');
-  return { files, dirs, rules, startedMs };
+  return { files, dirs, rules };
 }
