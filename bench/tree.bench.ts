@@ -10,6 +10,7 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CheckpointInfo, VmInfo } from '../src/engine/model';
+import { vmInfoFixture } from '../test/harness/fixtures';
 
 // ------------------------------------------------------------------ a minimal 'vscode'
 
@@ -153,25 +154,15 @@ function makeLab(vmCount: number, checkpointsPerVm: number): { vms: VmInfo[]; ch
       });
     }
     checkpoints.push(...own);
-    vms.push({
-      Id: vmId,
-      Name: `vm-${v}`,
-      State: (['Off', 'Running', 'Paused', 'Saved'] as const)[v % 4],
-      Status: 'Ok',
-      Generation: 2,
-      GuestOs: 'linux',
-      MemoryStartupBytes: 1024 ** 3,
-      DiskSizeBytes: 4 * 1024 ** 3,
-      CheckpointType: 'Production',
-      SnapshotFileLocation: '/tmp',
-      AutomaticCheckpointsEnabled: false,
-      BackupIntegration: true,
-      ShutdownIntegration: true,
-      GuestServicesIntegration: true,
-      ParentCheckpointId: own[own.length - 1]?.Id ?? null,
-      ParentCheckpointName: own[own.length - 1]?.Name ?? null,
-      Notes: '',
-    });
+    vms.push(
+      vmInfoFixture({
+        Id: vmId,
+        Name: `vm-${v}`,
+        State: (['Off', 'Running', 'Paused', 'Saved'] as const)[v % 4],
+        ParentCheckpointId: own[own.length - 1]?.Id ?? null,
+        ParentCheckpointName: own[own.length - 1]?.Name ?? null,
+      }),
+    );
   }
   return { vms, checkpoints };
 }

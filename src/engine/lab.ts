@@ -23,7 +23,7 @@ import { type Disposable, type LabChange, type LabChangeListener, LabEventEmitte
 import { guestLoaded, loadGuest, setGuestTemplateDirectory } from './guestModule';
 import { type DiskBlockDevice, DISKS_DIR, VmDisks } from './disk/vmDisks';
 import { HEADER_SIZE, headerGeneration } from './disk/diskFile';
-import { mountBudget } from './mounts';
+import { type MountKind, mountBudget } from './mounts';
 import { crc32, decodeJson, encodeJson } from './store/codec';
 import type { Io } from './store/io';
 import { LAB_FILE, type Problem, Store, type Transaction } from './store/store';
@@ -1218,23 +1218,32 @@ export class Lab {
       return rt.nowFs;
     }
     const disks = this.disksOf(vm, rt);
-    const device = disks.device(vm.CurrentDisk, 'rw');
+    const mounted = await this.mountDevice(disks.device(vm.CurrentDisk, 'rw'), 'now', `'${vm.Name}'`, (evicted) => {
+      if (rt.nowFs === evicted) rt.nowFs = undefined;
+    });
+    rt.nowFs = mounted;
+    return mounted;
+  }
+
+  /**
+   * Mounts a device through the mount budget, pinned for the running operation; the device
+   * is disposed with the mount, or at once when mounting fails. `evicted` runs when the
+   * budget unmounts it to make room.
+   */
+  private async mountDevice(device: DiskBlockDevice, kind: MountKind, label: string, evicted: (fsx: GuestFs) => void): Promise<GuestFs> {
     let mounted: GuestFs | undefined;
     try {
       mounted = await mountBudget.mount(
         device.capacity,
-        'now',
-        () => loadGuest().GuestFs.mount(device, { label: `'${vm.Name}'`, onUnmount: () => device.dispose() }),
-        () => {
-          if (rt.nowFs === mounted) rt.nowFs = undefined;
-        },
+        kind,
+        () => loadGuest().GuestFs.mount(device, { label, onUnmount: () => device.dispose() }),
+        () => evicted(mounted!),
       );
     } catch (error) {
       device.dispose();
       throw error;
     }
     this.pinned.push(mounted);
-    rt.nowFs = mounted;
     return mounted;
   }
 
@@ -1265,21 +1274,9 @@ export class Lab {
       await mountBudget.unmount(hit.fs).catch(() => undefined);
     }
     const device = disks.device(cp.Disk, 'ro');
-    let mounted: GuestFs | undefined;
-    try {
-      mounted = await mountBudget.mount(
-        device.capacity,
-        'checkpoint',
-        () => guest.GuestFs.mount(device, { label, onUnmount: () => device.dispose() }),
-        () => {
-          if (cache.get(cp.Id)?.fs === mounted) cache.delete(cp.Id);
-        },
-      );
-    } catch (error) {
-      device.dispose();
-      throw error;
-    }
-    this.pinned.push(mounted);
+    const mounted = await this.mountDevice(device, 'checkpoint', label, (evicted) => {
+      if (cache.get(cp.Id)?.fs === evicted) cache.delete(cp.Id);
+    });
     cache.set(cp.Id, { fs: mounted, device, disks });
     return mounted;
   }

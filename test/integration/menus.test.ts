@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { LabSnapshot, contextValueOf } from '../../src/tree/nodes';
 import { nextState, type LifecycleAction } from '../../src/engine/rules';
 import type { CheckpointInfo, CheckpointType, VmInfo, VmState } from '../../src/engine/model';
+import { vmInfoFixture } from '../harness/fixtures';
 import { extensionId } from './helpers';
 
 interface MenuEntry {
@@ -41,26 +42,7 @@ function evaluate(when: string | undefined, context: Record<string, string>): bo
 const view = 'checkpointLab.virtualMachines';
 
 function vm(state: VmState, extra: Partial<VmInfo> = {}): VmInfo {
-  return {
-    Id: 'v',
-    Name: 'v',
-    State: state,
-    Status: 'Ok',
-    Generation: 2,
-    GuestOs: 'linux',
-    MemoryStartupBytes: 1024 ** 3,
-    DiskSizeBytes: 4 * 1024 ** 3,
-    CheckpointType: 'Production',
-    SnapshotFileLocation: '/tmp',
-    AutomaticCheckpointsEnabled: false,
-    BackupIntegration: true,
-    ShutdownIntegration: true,
-    GuestServicesIntegration: true,
-    ParentCheckpointId: null,
-    ParentCheckpointName: null,
-    Notes: '',
-    ...extra,
-  };
+  return vmInfoFixture({ State: state, ...extra });
 }
 
 function checkpoint(extra: Partial<CheckpointInfo> = {}): CheckpointInfo {
